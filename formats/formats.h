@@ -1,0 +1,36 @@
+/*
+ * What each format module offers the loader (io.c) and the writers.
+ * Not public: tools reach formats only through <profkit/io.h>.
+ */
+#ifndef PK_FORMATS_FORMATS_H
+#define PK_FORMATS_FORMATS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <profkit/error.h>
+#include <profkit/profile.h>
+
+#include "buf.h"
+
+/* True when buf plausibly starts a marshalled pstats dict. */
+bool pk_pstats__sniff(const uint8_t *buf, size_t len);
+
+/*
+ * Reads a marshalled pstats dict (any producer, Python 2.7 - 3.13) into the
+ * empty profile p. The whole buffer must be consumed. Sets the profile's
+ * total time. Returns PK_OK, PK_EFORMAT, PK_EUNSUPPORTED or PK_ENOMEM; err
+ * gets the format "pstats" and the offset of the bad item.
+ */
+int pk_pstats__read(pk_profile *p, const uint8_t *buf, size_t len, pk_error *err);
+
+/*
+ * Appends the pstats dict for p to out, in marshal version 2 (loads in
+ * Python 2.7 and 3.x) or 4 (what Python 3.4+ writes). Returns PK_OK,
+ * PK_EINVAL (bad version) or PK_ENOMEM.
+ */
+int pk_pstats__write(pk_buf *out, pk_profile *p, int marshal_version,
+                     pk_error *err);
+
+#endif

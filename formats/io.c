@@ -1,0 +1,253 @@
+/*
+ * pk_read(): get the bytes (file or stdin), undo gzip, pick the format,
+ * run its reader. Everything a tool needs to load a profile in one call.
+ */
+#include <profkit/io.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <zlib.h>
+
+#include "alloc.h"
+#include "buf.h"
+#include "formats.h"
+
+#define READ_CHUNK ((size_t)1 << 16)
+
+static const struct {
+    pk_format format;
+    const char *name;
+} format_names[] = {
+    {PK_FORMAT_PSTATS, "pstats"},
+};
+
+const char *pk_format_name(pk_format f)
+{
+    size_t i;
+    for (i = 0; i < sizeof format_names / sizeof format_names[0]; i++) {
+        if (format_names[i].format == f)
+            return format_names[i].name;
+    }
+    return "unknown";
+}
+
+pk_format pk_format_from_name(const char *name)
+{
+    size_t i;
+    for (i = 0; i < sizeof format_names / sizeof format_names[0]; i++) {
+        if (strcmp(format_names[i].name, name) == 0)
+            return format_names[i].format;
+    }
+    return PK_FORMAT_AUTO;
+}
+
+pk_format pk_detect_format(const void *buf, size_t len)
+{
+    if (pk_pstats__sniff(buf, len))
+        return PK_FORMAT_PSTATS;
+    return PK_FORMAT_AUTO;
+}
+
+/* Reads all of f into b, refusing more than max bytes. */
+static int slurp(pk_buf *b, FILE *f, size_t max, pk_error *err)
+{
+    for (;;) {
+        size_t n;
+        if (!pk_buf_reserve(b, READ_CHUNK))
+            return pk_error_set(err, PK_ENOMEM, NULL, -1, "out of memory reading input");
+        n = fread(b->data + b->len, 1, READ_CHUNK, f);
+        b->len += n;
+        if (b->len > max)
+            return pk_error_set(err, PK_EFORMAT, NULL, -1,
+                                "input larger than the %zu-byte limit", max);
+        if (n < READ_CHUNK) {
+            if (ferror(f))
+                return pk_error_set(err, PK_EIO, NULL, -1, "read failed: %s",
+                                    strerror(errno));
+            return PK_OK;
+        }
+    }
+}
+
+static bool is_gzip(const uint8_t *buf, size_t len)
+{
+    return len >= 2 && buf[0] == 0x1f && buf[1] == 0x8b;
+}
+
+/* Inflates one or more concatenated gzip members into out, at most max
+ * bytes: a small file cannot expand into gigabytes (a zip bomb). */
+static int gunzip(pk_buf *out, const uint8_t *in, size_t len, size_t max,
+                  pk_error *err)
+{
+    z_stream z;
+    int zrc = Z_OK;
+    int rc = PK_OK;
+
+    memset(&z, 0, sizeof z);
+    if (inflateInit2(&z, 16 + MAX_WBITS) != Z_OK)
+        return pk_error_set(err, PK_ENOMEM, "gzip", -1, "cannot start zlib");
+    z.next_in = (Bytef *)(uintptr_t)in;
+    while (rc == PK_OK) {
+        size_t room;
+        if (!pk_buf_reserve(out, READ_CHUNK)) {
+            rc = pk_error_set(err, PK_ENOMEM, "gzip", -1, "out of memory decompressing");
+            break;
+        }
+        room = out->cap - out->len;
+        if (room > UINT32_MAX)
+            room = UINT32_MAX;
+        z.next_out = out->data + out->len;
+        z.avail_out = (uInt)room;
+        if (z.avail_in == 0) {
+            size_t used = (size_t)(z.next_in - in);
+            size_t chunk = len - used > UINT32_MAX ? UINT32_MAX : len - used;
+            z.avail_in = (uInt)chunk;
+        }
+        zrc = inflate(&z, Z_NO_FLUSH);
+        out->len = (size_t)(z.next_out - out->data);
+        if (out->len > max)
+            rc = pk_error_set(err, PK_EFORMAT, "gzip", -1,
+                              "decompressed size exceeds the %zu-byte limit", max);
+        else if (zrc == Z_STREAM_END) {
+            size_t used = (size_t)(z.next_in - in);
+            if (used == len || !is_gzip(in + used, len - used))
+                break;  /* trailing garbage after a member is ignored, as gzip does */
+            inflateReset(&z);
+        } else if (zrc == Z_BUF_ERROR && z.avail_in == 0 && (size_t)(z.next_in - in) == len)
+            rc = pk_error_set(err, PK_EFORMAT, "gzip", (int64_t)len,
+                              "truncated gzip stream at byte %zu", len);
+        else if (zrc != Z_OK && zrc != Z_BUF_ERROR)
+            rc = pk_error_set(err, zrc == Z_MEM_ERROR ? PK_ENOMEM : PK_EFORMAT, "gzip",
+                              (int64_t)(z.next_in - in), "corrupt gzip stream (%s) at byte %zu",
+                              z.msg ? z.msg : "bad data", (size_t)(z.next_in - in));
+    }
+    inflateEnd(&z);
+    return rc;
+}
+
+static int read_as(pk_profile *p, pk_format f, const uint8_t *buf, size_t len,
+                   pk_error *err)
+{
+    switch (f) {
+    case PK_FORMAT_PSTATS:
+        return pk_pstats__read(p, buf, len, err);
+    default:
+        break;
+    }
+    return pk_error_set(err, PK_EINVAL, NULL, -1, "no reader for this format");
+}
+
+/* A short description of the first bytes, for "unknown format" errors. */
+static void describe_start(char *out, size_t n, const uint8_t *buf, size_t len)
+{
+    size_t i, used = 0;
+    out[0] = '\0';
+    for (i = 0; i < len && i < 4 && used + 4 < n; i++)
+        used += (size_t)snprintf(out + used, n - used, "%s%02x", i ? " " : "", buf[i]);
+}
+
+static int parse_bytes(pk_profile **out, const uint8_t *buf, size_t len,
+                       const pk_read_opts *opts, pk_error *err)
+{
+    pk_format f = opts->format;
+    pk_profile *p = NULL;
+    int rc;
+
+    if (len == 0)
+        return pk_error_set(err, PK_EFORMAT, NULL, 0, "empty file");
+    if (f == PK_FORMAT_AUTO)
+        f = pk_detect_format(buf, len);
+    if (f == PK_FORMAT_AUTO) {
+        char start[32];
+        describe_start(start, sizeof start, buf, len);
+        return pk_error_set(err, PK_EFORMAT, NULL, 0,
+                            "not a profile format profkit reads (starts with %s)", start);
+    }
+    rc = pk_profile_new(&p);
+    if (rc != PK_OK)
+        return pk_error_set(err, rc, NULL, -1, "out of memory");
+    rc = read_as(p, f, buf, len, err);
+    if (rc != PK_OK) {
+        pk_profile_free(p);
+        return rc;
+    }
+    *out = p;
+    return PK_OK;
+}
+
+int pk_read_buffer(pk_profile **out, const void *buf, size_t len,
+                   const char *name, const pk_read_opts *opts, pk_error *err)
+{
+    pk_read_opts defaults = PK_READ_OPTS_INIT;
+    pk_buf plain = PK_BUF_INIT;
+    int rc;
+
+    *out = NULL;
+    if (!opts)
+        opts = &defaults;
+    if (is_gzip(buf, len)) {
+        rc = gunzip(&plain, buf, len, opts->max_input, err);
+        if (rc == PK_OK)
+            rc = parse_bytes(out, plain.data, plain.len, opts, err);
+        pk_buf_dispose(&plain);
+    } else if (len > opts->max_input) {
+        rc = pk_error_set(err, PK_EFORMAT, NULL, -1,
+                          "input larger than the %zu-byte limit", opts->max_input);
+    } else {
+        rc = parse_bytes(out, buf, len, opts, err);
+    }
+    if (rc != PK_OK)
+        pk_error_set_path(err, name);
+    return rc;
+}
+
+int pk_read(pk_profile **out, const char *path, const pk_read_opts *opts,
+            pk_error *err)
+{
+    pk_read_opts defaults = PK_READ_OPTS_INIT;
+    bool is_stdin = strcmp(path, "-") == 0;
+    const char *name = is_stdin ? "<stdin>" : path;
+    pk_buf raw = PK_BUF_INIT;
+    FILE *f;
+    int rc;
+
+    *out = NULL;
+    if (!opts)
+        opts = &defaults;
+    f = is_stdin ? stdin : fopen(path, "rb");
+    if (!f) {
+        rc = pk_error_set(err, errno == ENOMEM ? PK_ENOMEM : PK_EIO, NULL, -1,
+                          "cannot open: %s", strerror(errno));
+        pk_error_set_path(err, name);
+        return rc;
+    }
+    /* Compressed input may be up to max_input too; the gunzip cap then
+     * bounds what it expands to. */
+    rc = slurp(&raw, f, opts->max_input, err);
+    if (!is_stdin)
+        fclose(f);
+    if (rc == PK_OK)
+        rc = pk_read_buffer(out, raw.data, raw.len, name, opts, err);
+    pk_error_set_path(err, name);
+    pk_buf_dispose(&raw);
+    return rc;
+}
+
+int pk_write(FILE *f, pk_profile *p, const pk_write_opts *opts, pk_error *err)
+{
+    pk_write_opts defaults = PK_WRITE_OPTS_INIT;
+    pk_buf out = PK_BUF_INIT;
+    int rc;
+
+    if (!opts)
+        opts = &defaults;
+    if (opts->format != PK_FORMAT_PSTATS)
+        return pk_error_set(err, PK_EINVAL, NULL, -1, "no writer for format %s",
+                            pk_format_name(opts->format));
+    rc = pk_pstats__write(&out, p, opts->marshal_version, err);
+    if (rc == PK_OK && out.len && fwrite(out.data, 1, out.len, f) != out.len)
+        rc = pk_error_set(err, PK_EIO, NULL, -1, "write failed: %s", strerror(errno));
+    pk_buf_dispose(&out);
+    return rc;
+}

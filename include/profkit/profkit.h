@@ -1,0 +1,11 @@
+/* profkit: read, analyse and render Python profiles. The umbrella header. */
+#ifndef PROFKIT_PROFKIT_H
+#define PROFKIT_PROFKIT_H
+
+#include "analysis.h"
+#include "error.h"
+#include "io.h"
+#include "profile.h"
+#include "render.h"
+
+#endif

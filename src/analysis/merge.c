@@ -1,0 +1,203 @@
+/*
+ * Merging profiles (pstats' Stats.add) and stripping directories
+ * (strip_dirs). Both rebuild a new profile in two passes: first every
+ * stats entry, in order, then every caller edge. Entries therefore come
+ * first and keep pstats' dict order even when a key was seen as a caller
+ * before it was seen as an entry.
+ */
+#include <profkit/analysis.h>
+
+#include <string.h>
+
+#include "alloc.h"
+
+bool pk_func_is_entry(const pk_func *f)
+{
+    return (f->flags & PK_FUNC_NO_ENTRY) == 0;
+}
+
+/* strip_dirs only: which source function last wrote a new edge, and the
+ * edge's value before that function's callers were added. */
+typedef struct edge_note {
+    uint64_t stamp;
+    pk_stats base;
+} edge_note;
+
+typedef struct rebuild {
+    pk_profile *dst;
+    bool strip;
+    edge_note *notes;
+    size_t nnotes, cap;
+} rebuild;
+
+static void add_stats(pk_stats *to, const pk_stats *from)
+{
+    to->ncalls += from->ncalls;
+    to->pcalls += from->pcalls;
+    to->tottime += from->tottime;
+    to->cumtime += from->cumtime;
+}
+
+/* os.path.basename(): what follows the last '/'. */
+static const char *basename_of(const char *s, size_t len, size_t *len_out)
+{
+    size_t i = len;
+    while (i > 0 && s[i - 1] != '/')
+        i--;
+    *len_out = len - i;
+    return s + i;
+}
+
+/* The function in dst with src function f's key (directories stripped if
+ * asked), added if absent. */
+static int map_func(uint32_t *out, bool *added, rebuild *rb,
+                    const pk_profile *src, uint32_t f)
+{
+    const pk_func *sf = pk_profile_func_c(src, f);
+    const char *file = pk_profile_str(src, sf->file);
+    size_t flen = pk_profile_str_len(src, sf->file);
+    pk_str dfile, dname;
+    int rc;
+
+    if (rb->strip)
+        file = basename_of(file, flen, &flen);
+    rc = pk_profile_intern(&dfile, rb->dst, file, flen);
+    if (rc == PK_OK)
+        rc = pk_profile_intern(&dname, rb->dst, pk_profile_str(src, sf->name),
+                               pk_profile_str_len(src, sf->name));
+    if (rc == PK_OK)
+        rc = pk_profile_func_get(out, added, rb->dst, dfile, sf->line, dname);
+    if (rc == PK_OK)
+        pk_profile_func(rb->dst, *out)->flags |= sf->flags & PK_FUNC_CODE_KEY;
+    return rc;
+}
+
+static int add_entries(rebuild *rb, pk_profile *src)
+{
+    size_t i, n = pk_profile_func_count(src);
+
+    for (i = 0; i < n; i++) {
+        const pk_func *sf = pk_profile_func_c(src, (uint32_t)i);
+        uint32_t f;
+        int rc;
+        if (!pk_func_is_entry(sf))
+            continue;
+        rc = map_func(&f, NULL, rb, src, (uint32_t)i);
+        if (rc != PK_OK)
+            return rc;
+        add_stats(&pk_profile_func(rb->dst, f)->stats, &sf->stats);
+    }
+    return PK_OK;
+}
+
+/* The note for new edge e, grown with zeroed notes as edges appear. */
+static edge_note *note_for(rebuild *rb, uint32_t e)
+{
+    if (e >= rb->nnotes) {
+        if (!pk_grow((void **)&rb->notes, &rb->cap, (size_t)e + 1, sizeof *rb->notes))
+            return NULL;
+        memset(rb->notes + rb->nnotes, 0, ((size_t)e + 1 - rb->nnotes) * sizeof *rb->notes);
+        rb->nnotes = (size_t)e + 1;
+    }
+    return &rb->notes[e];
+}
+
+/* Adds one source edge to the new edge e. Under strip_dirs, a second
+ * caller of the same source function that maps to the same key replaces
+ * the first (pstats builds that caller dict by assignment, then adds). */
+static int add_edge_value(rebuild *rb, uint32_t e, const pk_edge *se, uint64_t stamp)
+{
+    pk_edge *de = pk_profile_edge(rb->dst, e);
+
+    if (rb->strip) {
+        edge_note *note = note_for(rb, e);
+        if (!note)
+            return PK_ENOMEM;
+        if (note->stamp == stamp)
+            de->stats = note->base;
+        note->stamp = stamp;
+        note->base = de->stats;
+    }
+    add_stats(&de->stats, &se->stats);
+    de->flags |= se->flags & PK_EDGE_COUNT_ONLY;
+    return PK_OK;
+}
+
+static int add_callers_of(rebuild *rb, pk_profile *src, uint32_t f, uint64_t stamp)
+{
+    const uint32_t *edges;
+    size_t n, i;
+    uint32_t df;
+    int rc = pk_profile_callers(&edges, &n, src, f);
+
+    if (rc == PK_OK && n)
+        rc = map_func(&df, NULL, rb, src, f);
+    for (i = 0; rc == PK_OK && i < n; i++) {
+        const pk_edge *se = pk_profile_edge_c(src, edges[i]);
+        uint32_t caller, e;
+        bool added;
+        rc = map_func(&caller, &added, rb, src, se->caller);
+        if (rc == PK_OK && added)
+            pk_profile_func(rb->dst, caller)->flags |= PK_FUNC_NO_ENTRY;
+        if (rc == PK_OK)
+            rc = pk_profile_edge_get(&e, NULL, rb->dst, caller, df);
+        if (rc == PK_OK)
+            rc = add_edge_value(rb, e, se, stamp);
+    }
+    return rc;
+}
+
+static int add_edges(rebuild *rb, pk_profile *src, uint64_t input)
+{
+    size_t i, n = pk_profile_func_count(src);
+
+    for (i = 0; i < n; i++) {
+        int rc;
+        if (!pk_func_is_entry(pk_profile_func_c(src, (uint32_t)i)))
+            continue;
+        rc = add_callers_of(rb, src, (uint32_t)i, (input << 32) + i + 1);
+        if (rc != PK_OK)
+            return rc;
+    }
+    return PK_OK;
+}
+
+static int rebuild_from(pk_profile **out, pk_profile *const *inputs, size_t n,
+                        bool strip, pk_error *err)
+{
+    rebuild rb = {NULL, strip, NULL, 0, 0};
+    double total = 0;
+    size_t i;
+    int rc;
+
+    *out = NULL;
+    rc = pk_profile_new(&rb.dst);
+    for (i = 0; rc == PK_OK && i < n; i++) {
+        rc = add_entries(&rb, inputs[i]);
+        total += pk_profile_total_time(inputs[i]);
+    }
+    for (i = 0; rc == PK_OK && i < n; i++)
+        rc = add_edges(&rb, inputs[i], i);
+    pk_free(rb.notes);
+    if (rc != PK_OK) {
+        pk_profile_free(rb.dst);
+        return pk_error_set(err, rc, NULL, -1, "%s while %s profiles", pk_status_str(rc),
+                            strip ? "stripping" : "merging");
+    }
+    if (n)
+        pk_profile_set_source(rb.dst, pk_profile_source(inputs[0]));
+    pk_profile_set_total_time(rb.dst, total);
+    *out = rb.dst;
+    return PK_OK;
+}
+
+int pk_profile_merge(pk_profile **out, pk_profile *const *inputs, size_t n,
+                     pk_error *err)
+{
+    return rebuild_from(out, inputs, n, false, err);
+}
+
+int pk_profile_strip_dirs(pk_profile **out, pk_profile *src, pk_error *err)
+{
+    return rebuild_from(out, &src, 1, true, err);
+}

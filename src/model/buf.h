@@ -1,0 +1,27 @@
+/*
+ * A growable byte buffer: writers build their output in one, and the input
+ * loader collects files and decompressed gzip streams in one.
+ */
+#ifndef PK_MODEL_BUF_H
+#define PK_MODEL_BUF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct pk_buf {
+    uint8_t *data;
+    size_t len, cap;
+    bool failed; /* an append ran out of memory; later appends do nothing */
+} pk_buf;
+
+#define PK_BUF_INIT {NULL, 0, 0, false}
+
+bool pk_buf_reserve(pk_buf *b, size_t extra);
+void pk_buf_append(pk_buf *b, const void *data, size_t n);
+void pk_buf_byte(pk_buf *b, uint8_t v);
+void pk_buf_u32le(pk_buf *b, uint32_t v);
+void pk_buf_f64le(pk_buf *b, double v);
+void pk_buf_dispose(pk_buf *b);
+
+#endif

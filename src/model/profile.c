@@ -1,0 +1,359 @@
+#include <profkit/profile.h>
+
+#include <string.h>
+
+#include "alloc.h"
+#include "arena.h"
+#include "hashidx.h"
+
+typedef struct pk_string {
+    const char *text; /* NUL-terminated copy in the arena */
+    size_t len;
+} pk_string;
+
+/* Edge indices grouped by function: edges of function f are
+ * ids[start[f] .. start[f + 1]). Rebuilt when stale. */
+typedef struct pk_edge_index {
+    uint32_t *start;
+    uint32_t *ids;
+    bool fresh;
+} pk_edge_index;
+
+struct pk_profile {
+    pk_arena arena;
+
+    pk_string *strs;
+    size_t nstrs, strs_cap;
+    pk_hashidx str_index;
+
+    pk_func *funcs;
+    size_t nfuncs, funcs_cap;
+    pk_hashidx func_index;
+
+    pk_edge *edges;
+    size_t nedges, edges_cap;
+    pk_hashidx edge_index;
+
+    pk_edge_index by_callee, by_caller;
+
+    pk_source_format source;
+    double total_time;
+};
+
+int pk_profile_new(pk_profile **out)
+{
+    pk_profile *p = pk_calloc(1, sizeof *p);
+    pk_str empty;
+
+    *out = NULL;
+    if (!p)
+        return PK_ENOMEM;
+    if (pk_profile_intern(&empty, p, "", 0) != PK_OK) {
+        pk_profile_free(p);
+        return PK_ENOMEM;
+    }
+    *out = p;
+    return PK_OK;
+}
+
+static void edge_index_dispose(pk_edge_index *x)
+{
+    pk_free(x->start);
+    pk_free(x->ids);
+    x->start = x->ids = NULL;
+    x->fresh = false;
+}
+
+void pk_profile_free(pk_profile *p)
+{
+    if (!p)
+        return;
+    pk_arena_dispose(&p->arena);
+    pk_free(p->strs);
+    pk_hashidx_dispose(&p->str_index);
+    pk_free(p->funcs);
+    pk_hashidx_dispose(&p->func_index);
+    pk_free(p->edges);
+    pk_hashidx_dispose(&p->edge_index);
+    edge_index_dispose(&p->by_callee);
+    edge_index_dispose(&p->by_caller);
+    pk_free(p);
+}
+
+/* ---- strings ---- */
+
+typedef struct str_key {
+    const pk_profile *p;
+    const char *s;
+    size_t len;
+} str_key;
+
+static bool str_eq(const void *ctx, uint32_t pos)
+{
+    const str_key *k = ctx;
+    const pk_string *e = &k->p->strs[pos];
+    return e->len == k->len && memcmp(e->text, k->s, k->len) == 0;
+}
+
+int pk_profile_intern(pk_str *out, pk_profile *p, const char *s, size_t len)
+{
+    str_key key = {p, s, len};
+    uint64_t h = pk_hash_bytes(s, len);
+    uint32_t pos;
+    char *copy;
+
+    if (pk_hashidx_find(&pos, &p->str_index, h, str_eq, &key)) {
+        *out = pos;
+        return PK_OK;
+    }
+    if (p->nstrs >= UINT32_MAX - 1 || len == SIZE_MAX)
+        return PK_ENOMEM;
+    if (!pk_grow((void **)&p->strs, &p->strs_cap, p->nstrs + 1, sizeof *p->strs))
+        return PK_ENOMEM;
+    copy = pk_arena_alloc(&p->arena, len + 1);
+    if (!copy)
+        return PK_ENOMEM;
+    if (len)
+        memcpy(copy, s, len);
+    copy[len] = '\0';
+    if (!pk_hashidx_insert(&p->str_index, h, (uint32_t)p->nstrs))
+        return PK_ENOMEM;
+    p->strs[p->nstrs].text = copy;
+    p->strs[p->nstrs].len = len;
+    *out = (pk_str)p->nstrs++;
+    return PK_OK;
+}
+
+const char *pk_profile_str(const pk_profile *p, pk_str id)
+{
+    return id < p->nstrs ? p->strs[id].text : "";
+}
+
+size_t pk_profile_str_len(const pk_profile *p, pk_str id)
+{
+    return id < p->nstrs ? p->strs[id].len : 0;
+}
+
+/* ---- functions ---- */
+
+typedef struct func_key {
+    const pk_profile *p;
+    pk_str file, name;
+    int64_t line;
+} func_key;
+
+static uint64_t func_hash(pk_str file, int64_t line, pk_str name)
+{
+    return pk_hash_mix(pk_hash_mix(pk_hash_mix(0, file), (uint64_t)line), name);
+}
+
+static bool func_eq(const void *ctx, uint32_t pos)
+{
+    const func_key *k = ctx;
+    const pk_func *f = &k->p->funcs[pos];
+    return f->file == k->file && f->line == k->line && f->name == k->name;
+}
+
+bool pk_profile_func_find(uint32_t *out, const pk_profile *p, pk_str file,
+                          int64_t line, pk_str name)
+{
+    func_key key = {p, file, name, line};
+    return pk_hashidx_find(out, &p->func_index, func_hash(file, line, name),
+                           func_eq, &key);
+}
+
+int pk_profile_func_get(uint32_t *out, bool *added, pk_profile *p, pk_str file,
+                        int64_t line, pk_str name)
+{
+    pk_func *f;
+
+    if (added)
+        *added = false;
+    if (pk_profile_func_find(out, p, file, line, name))
+        return PK_OK;
+    if (p->nfuncs >= UINT32_MAX - 1)
+        return PK_EINVAL;
+    if (!pk_grow((void **)&p->funcs, &p->funcs_cap, p->nfuncs + 1, sizeof *p->funcs))
+        return PK_ENOMEM;
+    if (!pk_hashidx_insert(&p->func_index, func_hash(file, line, name),
+                           (uint32_t)p->nfuncs))
+        return PK_ENOMEM;
+    f = &p->funcs[p->nfuncs];
+    memset(f, 0, sizeof *f);
+    f->file = file;
+    f->line = line;
+    f->name = name;
+    *out = (uint32_t)p->nfuncs++;
+    p->by_callee.fresh = p->by_caller.fresh = false;
+    if (added)
+        *added = true;
+    return PK_OK;
+}
+
+size_t pk_profile_func_count(const pk_profile *p)
+{
+    return p->nfuncs;
+}
+
+pk_func *pk_profile_func(pk_profile *p, uint32_t i)
+{
+    return &p->funcs[i];
+}
+
+const pk_func *pk_profile_func_c(const pk_profile *p, uint32_t i)
+{
+    return &p->funcs[i];
+}
+
+/* ---- edges ---- */
+
+typedef struct edge_key {
+    const pk_profile *p;
+    uint32_t caller, callee;
+} edge_key;
+
+static uint64_t edge_hash(uint32_t caller, uint32_t callee)
+{
+    return pk_hash_mix(0, ((uint64_t)caller << 32) | callee);
+}
+
+static bool edge_eq(const void *ctx, uint32_t pos)
+{
+    const edge_key *k = ctx;
+    const pk_edge *e = &k->p->edges[pos];
+    return e->caller == k->caller && e->callee == k->callee;
+}
+
+bool pk_profile_edge_find(uint32_t *out, const pk_profile *p, uint32_t caller,
+                          uint32_t callee)
+{
+    edge_key key = {p, caller, callee};
+    return pk_hashidx_find(out, &p->edge_index, edge_hash(caller, callee),
+                           edge_eq, &key);
+}
+
+int pk_profile_edge_get(uint32_t *out, bool *added, pk_profile *p,
+                        uint32_t caller, uint32_t callee)
+{
+    pk_edge *e;
+
+    if (added)
+        *added = false;
+    if (caller >= p->nfuncs || callee >= p->nfuncs)
+        return PK_EINVAL;
+    if (pk_profile_edge_find(out, p, caller, callee))
+        return PK_OK;
+    if (p->nedges >= UINT32_MAX - 1)
+        return PK_EINVAL;
+    if (!pk_grow((void **)&p->edges, &p->edges_cap, p->nedges + 1, sizeof *p->edges))
+        return PK_ENOMEM;
+    if (!pk_hashidx_insert(&p->edge_index, edge_hash(caller, callee),
+                           (uint32_t)p->nedges))
+        return PK_ENOMEM;
+    e = &p->edges[p->nedges];
+    memset(e, 0, sizeof *e);
+    e->caller = caller;
+    e->callee = callee;
+    *out = (uint32_t)p->nedges++;
+    p->by_callee.fresh = p->by_caller.fresh = false;
+    if (added)
+        *added = true;
+    return PK_OK;
+}
+
+size_t pk_profile_edge_count(const pk_profile *p)
+{
+    return p->nedges;
+}
+
+pk_edge *pk_profile_edge(pk_profile *p, uint32_t i)
+{
+    return &p->edges[i];
+}
+
+const pk_edge *pk_profile_edge_c(const pk_profile *p, uint32_t i)
+{
+    return &p->edges[i];
+}
+
+/* Counting sort of edge ids by one endpoint, stable in insertion order. */
+static int build_edge_index(pk_edge_index *x, const pk_profile *p, bool by_callee)
+{
+    uint32_t *start = pk_calloc(p->nfuncs + 1, sizeof *start);
+    uint32_t *ids = pk_malloc((p->nedges ? p->nedges : 1) * sizeof *ids);
+    uint32_t *fill = pk_malloc((p->nfuncs + 1) * sizeof *fill);
+    size_t i;
+
+    if (!start || !ids || !fill) {
+        pk_free(start);
+        pk_free(ids);
+        pk_free(fill);
+        return PK_ENOMEM;
+    }
+    for (i = 0; i < p->nedges; i++)
+        start[(by_callee ? p->edges[i].callee : p->edges[i].caller) + 1]++;
+    for (i = 0; i < p->nfuncs; i++)
+        start[i + 1] += start[i];
+    memcpy(fill, start, (p->nfuncs + 1) * sizeof *fill);
+    for (i = 0; i < p->nedges; i++)
+        ids[fill[by_callee ? p->edges[i].callee : p->edges[i].caller]++] = (uint32_t)i;
+    pk_free(fill);
+    edge_index_dispose(x);
+    x->start = start;
+    x->ids = ids;
+    x->fresh = true;
+    return PK_OK;
+}
+
+static int edges_of(const uint32_t **edges_out, size_t *n_out, pk_profile *p,
+                    uint32_t f, bool by_callee)
+{
+    pk_edge_index *x = by_callee ? &p->by_callee : &p->by_caller;
+
+    *edges_out = NULL;
+    *n_out = 0;
+    if (f >= p->nfuncs)
+        return PK_EINVAL;
+    if (!x->fresh) {
+        int rc = build_edge_index(x, p, by_callee);
+        if (rc != PK_OK)
+            return rc;
+    }
+    *edges_out = x->ids + x->start[f];
+    *n_out = x->start[f + 1] - x->start[f];
+    return PK_OK;
+}
+
+int pk_profile_callers(const uint32_t **edges_out, size_t *n_out,
+                       pk_profile *p, uint32_t callee)
+{
+    return edges_of(edges_out, n_out, p, callee, true);
+}
+
+int pk_profile_callees(const uint32_t **edges_out, size_t *n_out,
+                       pk_profile *p, uint32_t caller)
+{
+    return edges_of(edges_out, n_out, p, caller, false);
+}
+
+/* ---- meta ---- */
+
+pk_source_format pk_profile_source(const pk_profile *p)
+{
+    return p->source;
+}
+
+void pk_profile_set_source(pk_profile *p, pk_source_format f)
+{
+    p->source = f;
+}
+
+double pk_profile_total_time(const pk_profile *p)
+{
+    return p->total_time;
+}
+
+void pk_profile_set_total_time(pk_profile *p, double t)
+{
+    p->total_time = t;
+}

@@ -1,0 +1,142 @@
+#include "pyfmt.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+void pk_fmt_shortest(char *buf, size_t n, double v)
+{
+    int prec;
+    for (prec = 1; prec <= 17; prec++) {
+        snprintf(buf, n, "%.*g", prec, v);
+        if (strtod(buf, NULL) == v)
+            return;
+    }
+}
+
+void pk_fmt_py_float_repr(char *buf, size_t n, double v)
+{
+    char digits[40];
+    double mag = fabs(v);
+
+    if (isnan(v)) {
+        snprintf(buf, n, "nan");
+        return;
+    }
+    if (isinf(v)) {
+        snprintf(buf, n, v < 0 ? "-inf" : "inf");
+        return;
+    }
+    pk_fmt_shortest(digits, sizeof digits, v);
+    if (mag != 0 && (mag < 1e-4 || mag >= 1e16)) {
+        /* %g already gives d.ddde-05; Python writes the same exponent form. */
+        snprintf(buf, n, "%s", digits);
+        return;
+    }
+    if (strchr(digits, 'e')) {
+        /* %g chose an exponent Python would not use: print positionally. */
+        int prec;
+        for (prec = 0; prec <= 20; prec++) {
+            snprintf(buf, n, "%.*f", prec, v);
+            if (strtod(buf, NULL) == v)
+                break;
+        }
+    } else {
+        snprintf(buf, n, "%s", digits);
+    }
+    if (!strchr(buf, '.') && !strchr(buf, 'e') && strlen(buf) + 2 < n)
+        strcat(buf, ".0");
+}
+
+void pk_print_py_str_repr(FILE *out, const char *s)
+{
+    char quote = '\'';
+    const unsigned char *p;
+
+    if (strchr(s, '\'') && !strchr(s, '"'))
+        quote = '"';
+    fputc(quote, out);
+    for (p = (const unsigned char *)s; *p; p++) {
+        if (*p == '\\' || *p == (unsigned char)quote)
+            fprintf(out, "\\%c", *p);
+        else if (*p == '\n')
+            fputs("\\n", out);
+        else if (*p == '\r')
+            fputs("\\r", out);
+        else if (*p == '\t')
+            fputs("\\t", out);
+        else if (*p < 0x20 || *p == 0x7f)
+            fprintf(out, "\\x%02x", *p);
+        else
+            fputc(*p, out);
+    }
+    fputc(quote, out);
+}
+
+void pk_print_ljust(FILE *out, const char *s, size_t s_width, size_t width)
+{
+    fputs(s, out);
+    for (; s_width < width; s_width++)
+        fputc(' ', out);
+}
+
+/* Decodes one UTF-8 sequence (surrogates allowed); returns its length, or
+ * 0 if the bytes are not a well-formed sequence. */
+static size_t utf8_decode(const unsigned char *p, unsigned *cp)
+{
+    if (p[0] < 0x80) {
+        *cp = p[0];
+        return 1;
+    }
+    if ((p[0] & 0xE0) == 0xC0 && (p[1] & 0xC0) == 0x80) {
+        *cp = ((p[0] & 0x1Fu) << 6) | (p[1] & 0x3Fu);
+        return 2;
+    }
+    if ((p[0] & 0xF0) == 0xE0 && (p[1] & 0xC0) == 0x80 && (p[2] & 0xC0) == 0x80) {
+        *cp = ((p[0] & 0x0Fu) << 12) | ((p[1] & 0x3Fu) << 6) | (p[2] & 0x3Fu);
+        return 3;
+    }
+    if ((p[0] & 0xF8) == 0xF0 && (p[1] & 0xC0) == 0x80 && (p[2] & 0xC0) == 0x80 &&
+        (p[3] & 0xC0) == 0x80) {
+        *cp = ((p[0] & 0x07u) << 18) | ((p[1] & 0x3Fu) << 12) | ((p[2] & 0x3Fu) << 6) |
+              (p[3] & 0x3Fu);
+        return 4;
+    }
+    return 0;
+}
+
+void pk_print_json_str(FILE *out, const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+
+    fputc('"', out);
+    while (*p) {
+        unsigned cp;
+        size_t len = utf8_decode(p, &cp);
+        if (len == 0) {
+            /* Not UTF-8 at all: keep the byte readable as U+00xx. */
+            fprintf(out, "\\u%04x", *p);
+            p++;
+            continue;
+        }
+        if (cp == '"' || cp == '\\')
+            fprintf(out, "\\%c", (char)cp);
+        else if (cp < 0x20 || (cp >= 0xD800 && cp <= 0xDFFF))
+            fprintf(out, "\\u%04x", cp);
+        else
+            fwrite(p, 1, len, out);
+        p += len;
+    }
+    fputc('"', out);
+}
+
+void pk_print_json_double(FILE *out, double v)
+{
+    char buf[40];
+    if (!isfinite(v)) {
+        fputs("null", out);
+        return;
+    }
+    pk_fmt_shortest(buf, sizeof buf, v);
+    fputs(buf, out);
+}

@@ -1,0 +1,32 @@
+/*
+ * Formatting numbers and strings the way Python prints them, so text
+ * output can match the reference tools byte for byte.
+ */
+#ifndef PK_RENDER_PYFMT_H
+#define PK_RENDER_PYFMT_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+/* The shortest "%.Ng" text that reads back as the same double. */
+void pk_fmt_shortest(char *buf, size_t n, double v);
+
+/* Python's repr() of a float: shortest digits, ".0" on integral values,
+ * exponent form below 1e-4 and from 1e16 ("1e-05", "1e+16"). */
+void pk_fmt_py_float_repr(char *buf, size_t n, double v);
+
+/* Python's repr() of a str given as UTF-8: quotes chosen as Python does,
+ * backslash escapes for quotes, backslashes and control characters. */
+void pk_print_py_str_repr(FILE *out, const char *s);
+
+/* Prints s, then spaces up to `width` code points (str.ljust). */
+void pk_print_ljust(FILE *out, const char *s, size_t s_width, size_t width);
+
+/* Prints s as a JSON string literal; lone surrogates stored as
+ * generalised UTF-8 (ED A0-BF xx) become \udXXX escapes. */
+void pk_print_json_str(FILE *out, const char *s);
+
+/* A JSON number (shortest round-trip form), or null when not finite. */
+void pk_print_json_double(FILE *out, double v);
+
+#endif
