@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   meson ninja-build pkg-config gcc clang
   libgraphviz-dev graphviz zlib1g-dev libcmocka-dev
-  python3 time
+  python3 time libclang-rt-14-dev
 )
 
 missing=()
