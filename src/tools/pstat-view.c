@@ -167,7 +167,7 @@ static int parse_args(view_args *a, int argc, char **argv)
 }
 
 /* pstats' header line: time.ctime(mtime) + "    " + path (just the path
- * when the file cannot be stat'ed, as for stdin). */
+ * when the file cannot be stat'ed). */
 static char *file_line(const char *path)
 {
     struct stat st;
@@ -176,7 +176,7 @@ static char *file_line(const char *path)
     char *line;
     size_t n;
 
-    if (strcmp(path, "-") != 0 && stat(path, &st) == 0 && localtime_r(&st.st_mtime, &tm))
+    if (stat(path, &st) == 0 && localtime_r(&st.st_mtime, &tm))
         strftime(when, sizeof when, "%a %b %e %H:%M:%S %Y    ", &tm);
     n = strlen(when) + strlen(path) + 1;
     line = malloc(n);
@@ -195,7 +195,8 @@ static size_t pstats_order(size_t i, size_t n)
 typedef struct view_state {
     pk_profile **loaded;
     pk_profile *profile; /* the merged (and stripped) profile */
-    char **file_lines;
+    char **file_lines;   /* one per input read from a file, not stdin */
+    size_t nfile_lines;
     const char **paths;
     size_t n;
 } view_state;
@@ -215,8 +216,10 @@ static int load_inputs(view_state *s, const view_args *a, pk_error *err)
         const char *path = a->inputs[pstats_order(i, s->n)];
         rc = pk_read(&s->loaded[i], path, &a->read, err);
         s->paths[i] = path;
-        s->file_lines[i] = file_line(path);
-        if (rc == PK_OK && !s->file_lines[i])
+        if (rc != PK_OK || strcmp(path, "-") == 0)
+            continue; /* stdin has no name or time to show */
+        s->file_lines[s->nfile_lines] = file_line(path);
+        if (!s->file_lines[s->nfile_lines++])
             rc = pk_error_set(err, PK_ENOMEM, NULL, -1, "out of memory");
     }
     if (rc == PK_OK)
@@ -235,12 +238,10 @@ static int load_inputs(view_state *s, const view_args *a, pk_error *err)
 static void free_state(view_state *s)
 {
     size_t i;
-    for (i = 0; i < s->n; i++) {
-        if (s->loaded)
-            pk_profile_free(s->loaded[i]);
-        if (s->file_lines)
-            free(s->file_lines[i]);
-    }
+    for (i = 0; s->loaded && i < s->n; i++)
+        pk_profile_free(s->loaded[i]);
+    for (i = 0; i < s->nfile_lines; i++)
+        free(s->file_lines[i]);
     free(s->loaded);
     free(s->file_lines);
     free(s->paths);
@@ -250,7 +251,7 @@ static void free_state(view_state *s)
 static int render(FILE *f, view_state *s, const view_args *a, const pk_stdnames *names,
                   const pk_selection *sel, const pk_select_opts *so, pk_error *err)
 {
-    pk_report_opts ro = {a->kind, (const char *const *)s->file_lines, s->n,
+    pk_report_opts ro = {a->kind, (const char *const *)s->file_lines, s->nfile_lines,
                          s->paths, s->n, so};
     switch (a->format) {
     case OUT_CSV: return pk_render_pstats_csv(f, s->profile, names, sel, &ro, err);
