@@ -100,8 +100,12 @@ static int load_merged(pk_profile **out, const convert_args *a, pk_error *err)
 
     for (i = 0; rc == PK_OK && i < a->ninputs; i++)
         rc = pk_read(&loaded[i], a->inputs[i == 0 ? 0 : a->ninputs - i], &a->read, err);
-    if (rc == PK_OK)
+    if (rc == PK_OK && a->ninputs == 1) {
+        *out = loaded[0]; /* nothing to merge */
+        loaded[0] = NULL;
+    } else if (rc == PK_OK) {
         rc = pk_profile_merge(out, loaded, a->ninputs, err);
+    }
     for (i = 0; loaded && i < a->ninputs; i++)
         pk_profile_free(loaded[i]);
     free(loaded);

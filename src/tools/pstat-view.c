@@ -222,8 +222,12 @@ static int load_inputs(view_state *s, const view_args *a, pk_error *err)
         if (!s->file_lines[s->nfile_lines++])
             rc = pk_error_set(err, PK_ENOMEM, NULL, -1, "out of memory");
     }
-    if (rc == PK_OK)
+    if (rc == PK_OK && s->n == 1) {
+        s->profile = s->loaded[0]; /* nothing to merge */
+        s->loaded[0] = NULL;
+    } else if (rc == PK_OK) {
         rc = pk_profile_merge(&s->profile, s->loaded, s->n, err);
+    }
     if (rc == PK_OK && a->strip) {
         pk_profile *stripped;
         rc = pk_profile_strip_dirs(&stripped, s->profile, err);
