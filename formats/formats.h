@@ -33,4 +33,19 @@ int pk_pstats__read(pk_profile *p, const uint8_t *buf, size_t len, pk_error *err
 int pk_pstats__write(pk_buf *out, pk_profile *p, int marshal_version,
                      pk_error *err);
 
+/*
+ * The other formats follow the same pattern: _sniff says whether the bytes
+ * look like the format, _read fills an empty profile from the whole buffer
+ * (err gets the format name and the byte offset or line), _write appends
+ * the profile in that format.
+ */
+bool pk_folded__sniff(const uint8_t *buf, size_t len);
+int pk_folded__read(pk_profile *p, const uint8_t *buf, size_t len, pk_error *err);
+
+bool pk_lprof__sniff(const uint8_t *buf, size_t len);
+int pk_lprof__read(pk_profile *p, const uint8_t *buf, size_t len, pk_error *err);
+
+bool pk_mprof__sniff(const uint8_t *buf, size_t len);
+int pk_mprof__read(pk_profile *p, const uint8_t *buf, size_t len, pk_error *err);
+
 #endif

@@ -20,6 +20,9 @@ static const struct {
     const char *name;
 } format_names[] = {
     {PK_FORMAT_PSTATS, "pstats"},
+    {PK_FORMAT_FOLDED, "folded"},
+    {PK_FORMAT_LPROF, "lprof"},
+    {PK_FORMAT_MPROF, "mprof"},
 };
 
 const char *pk_format_name(pk_format f)
@@ -44,8 +47,16 @@ pk_format pk_format_from_name(const char *name)
 
 pk_format pk_detect_format(const void *buf, size_t len)
 {
+    /* Binary formats first: their first bytes are unambiguous. Folded
+     * text is the most permissive, so it is tried last. */
     if (pk_pstats__sniff(buf, len))
         return PK_FORMAT_PSTATS;
+    if (pk_lprof__sniff(buf, len))
+        return PK_FORMAT_LPROF;
+    if (pk_mprof__sniff(buf, len))
+        return PK_FORMAT_MPROF;
+    if (pk_folded__sniff(buf, len))
+        return PK_FORMAT_FOLDED;
     return PK_FORMAT_AUTO;
 }
 
@@ -132,6 +143,12 @@ static int read_as(pk_profile *p, pk_format f, const uint8_t *buf, size_t len,
     switch (f) {
     case PK_FORMAT_PSTATS:
         return pk_pstats__read(p, buf, len, err);
+    case PK_FORMAT_FOLDED:
+        return pk_folded__read(p, buf, len, err);
+    case PK_FORMAT_LPROF:
+        return pk_lprof__read(p, buf, len, err);
+    case PK_FORMAT_MPROF:
+        return pk_mprof__read(p, buf, len, err);
     default:
         break;
     }

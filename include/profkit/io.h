@@ -21,7 +21,10 @@
 
 typedef enum pk_format {
     PK_FORMAT_AUTO = 0,
-    PK_FORMAT_PSTATS
+    PK_FORMAT_PSTATS, /* cProfile / profile.py / pstats.dump_stats (marshal) */
+    PK_FORMAT_FOLDED, /* Brendan Gregg's folded stacks (text) */
+    PK_FORMAT_LPROF,  /* line_profiler .lprof (pickle) */
+    PK_FORMAT_MPROF   /* memory_profiler mprof .dat (text) */
 } pk_format;
 
 /* Largest input accepted after decompression: a gzip bomb stops here. */

@@ -137,7 +137,10 @@ int pk_profile_callees(const uint32_t **edges_out, size_t *n_out,
 /* What the profile's numbers mean and where they came from. */
 typedef enum pk_source_format {
     PK_SOURCE_NONE = 0,
-    PK_SOURCE_PSTATS
+    PK_SOURCE_PSTATS,
+    PK_SOURCE_FOLDED,
+    PK_SOURCE_LPROF,
+    PK_SOURCE_MPROF
 } pk_source_format;
 
 pk_source_format pk_profile_source(const pk_profile *p);

@@ -5,6 +5,7 @@
 #include "alloc.h"
 #include "arena.h"
 #include "hashidx.h"
+#include "parts.h"
 
 typedef struct pk_string {
     const char *text; /* NUL-terminated copy in the arena */
@@ -35,6 +36,11 @@ struct pk_profile {
     pk_hashidx edge_index;
 
     pk_edge_index by_callee, by_caller;
+
+    /* Optional parts (parts.h), NULL when the input has none. */
+    struct pk_lines *lines;
+    struct pk_stacks *stacks;
+    struct pk_memory *memory;
 
     pk_source_format source;
     double total_time;
@@ -77,7 +83,25 @@ void pk_profile_free(pk_profile *p)
     pk_hashidx_dispose(&p->edge_index);
     edge_index_dispose(&p->by_callee);
     edge_index_dispose(&p->by_caller);
+    pk_lines__free(p->lines);
+    pk_stacks__free(p->stacks);
+    pk_memory__free(p->memory);
     pk_free(p);
+}
+
+struct pk_lines **pk_profile__lines(pk_profile *p)
+{
+    return &p->lines;
+}
+
+struct pk_stacks **pk_profile__stacks(pk_profile *p)
+{
+    return &p->stacks;
+}
+
+struct pk_memory **pk_profile__memory(pk_profile *p)
+{
+    return &p->memory;
 }
 
 /* ---- strings ---- */

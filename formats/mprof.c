@@ -1,0 +1,17 @@
+/* The mprof format (to be written; see formats.h). */
+#include "formats.h"
+
+bool pk_mprof__sniff(const uint8_t *buf, size_t len)
+{
+    (void)buf;
+    (void)len;
+    return false;
+}
+
+int pk_mprof__read(pk_profile *p, const uint8_t *buf, size_t len, pk_error *err)
+{
+    (void)p;
+    (void)buf;
+    (void)len;
+    return pk_error_set(err, PK_EUNSUPPORTED, "mprof", -1, "reading mprof files is not implemented yet");
+}
