@@ -1,0 +1,740 @@
+/*
+ * pstats files: the marshalled dict
+ *   { (file, line, name): (cc, nc, tt, ct, {caller_key: caller_value}) }
+ * mapped to and from the profile model (FORMATS.md section 1).
+ *
+ * Reading streams the top dict one entry at a time. Functions for the
+ * stats keys are created in dict order as they are read; the caller edges
+ * are collected and added once the dict is complete, because a repeated
+ * key replaces its earlier value, callers included (Python dict
+ * semantics), and the model cannot take an edge back.
+ */
+#include "formats.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "hashidx.h"
+#include "marshal.h"
+
+static const char FORMAT_NAME[] = "pstats";
+
+bool pk_pstats__sniff(const uint8_t *buf, size_t len)
+{
+    pk_rd r;
+    unsigned first, second;
+
+    if (len < 2)
+        return false;
+    pk_rd_init(&r, buf, len, FORMAT_NAME, NULL);
+    first = pk_rd_u8(&r, 0, "marshal object") & ~PK_MARSHAL_FLAG_REF;
+    second = pk_rd_u8(&r, 1, "marshal object") & ~PK_MARSHAL_FLAG_REF;
+    /* A dict whose first key is a tuple, or the empty dict. */
+    return first == '{' && (second == '(' || second == ')' || second == '0');
+}
+
+/* ======================================================================
+ * Reading
+ * ====================================================================== */
+
+#define NO_FUNC UINT32_MAX
+
+/* A function key as read. */
+typedef struct fkey {
+    pk_str file, name;
+    int64_t line;
+    uint32_t flags; /* PK_FUNC_CODE_KEY when name came from a code object */
+    uint32_t func;  /* its function once known, else NO_FUNC */
+} fkey;
+
+/* One caller entry, kept until the top dict is complete. */
+typedef struct edge_rec {
+    uint32_t callee; /* function of the stats key */
+    uint32_t entry;  /* ordinal of the top-level entry that listed it */
+    uint32_t flags;  /* pk_edge_flags */
+    uint32_t caller; /* index into reader.keys */
+    pk_stats stats;
+} edge_rec;
+
+/* Names already interned, per input object: a string by the address of
+ * its bytes in the input, a code object by its offset. */
+typedef struct memo {
+    uintptr_t key;
+    bool code;
+    pk_str id;
+} memo;
+
+typedef struct reader {
+    pk_marshal m;
+    pk_profile *p;
+    edge_rec *recs;
+    size_t nrecs, recs_cap;
+    fkey *keys;           /* every key read, or once per reused key tuple */
+    size_t nkeys, keys_cap;
+    uint32_t *key_of_node; /* kept key tuple's first node -> keys index + 1 */
+    size_t key_of_node_len, key_of_node_cap;
+    uint32_t *last_entry; /* per stats-key function: the entry that counts */
+    size_t ntop, last_cap;
+    memo *memos;
+    size_t nmemos, memos_cap;
+    pk_hashidx memo_index;
+    pk_buf text;          /* scratch for names that need rewriting */
+    size_t budget;        /* caller entries we may still expand */
+} reader;
+
+static bool fail_nomem(reader *r, size_t at)
+{
+    return pk_marshal__nomem(&r->m, at);
+}
+
+static const pk_mval *item(const reader *r, const pk_mval *v, size_t i)
+{
+    return pk_marshal__item(&r->m, v, i);
+}
+
+static bool expected(reader *r, const pk_mval *v, const char *what)
+{
+    char buf[32];
+
+    return pk_rd_fail(&r->m.rd, PK_EFORMAT, v->at, "expected %s, found %s", what,
+                      pk_marshal__describe(buf, sizeof buf, v));
+}
+
+/* ---- interning ---- */
+
+typedef struct memo_key {
+    const reader *r;
+    uintptr_t key;
+    bool code;
+} memo_key;
+
+static bool memo_eq(const void *ctx, uint32_t pos)
+{
+    const memo_key *k = ctx;
+    const memo *e = &k->r->memos[pos];
+    return e->key == k->key && e->code == k->code;
+}
+
+static uint64_t memo_hash(const memo_key *k)
+{
+    return pk_hash_mix(k->code, (uint64_t)k->key);
+}
+
+static bool memo_find(pk_str *out, const memo_key *k)
+{
+    uint32_t pos;
+
+    if (!pk_hashidx_find(&pos, &k->r->memo_index, memo_hash(k), memo_eq, k))
+        return false;
+    *out = k->r->memos[pos].id;
+    return true;
+}
+
+static bool memo_add(reader *r, const memo_key *k, pk_str id, size_t at)
+{
+    if (r->nmemos >= UINT32_MAX - 1 ||
+        !pk_grow((void **)&r->memos, &r->memos_cap, r->nmemos + 1, sizeof *r->memos) ||
+        !pk_hashidx_insert(&r->memo_index, memo_hash(k), (uint32_t)r->nmemos))
+        return fail_nomem(r, at);
+    r->memos[r->nmemos].key = k->key;
+    r->memos[r->nmemos].code = k->code;
+    r->memos[r->nmemos].id = id;
+    r->nmemos++;
+    return true;
+}
+
+/* True for the string types CPython builds with one byte per code point
+ * (Latin-1), as opposed to UTF-8 ('u', 't') or raw bytes ('s'). */
+static bool is_latin1_type(uint8_t code)
+{
+    return code == 'a' || code == 'A' || code == 'z' || code == 'Z';
+}
+
+/* Appends a string's text as UTF-8. Writers only put ASCII in the Latin-1
+ * types, but CPython reads any byte there as U+0000..U+00FF. Every other
+ * string type is kept byte for byte (surrogates and all). */
+static void append_text(pk_buf *b, const pk_mval *v)
+{
+    uint32_t i;
+
+    if (!is_latin1_type(v->code)) {
+        pk_buf_append(b, v->u.s, v->n);
+        return;
+    }
+    for (i = 0; i < v->n; i++) {
+        uint8_t c = v->u.s[i];
+        if (c < 0x80) {
+            pk_buf_byte(b, c);
+        } else {
+            pk_buf_byte(b, (uint8_t)(0xc0 | (c >> 6)));
+            pk_buf_byte(b, (uint8_t)(0x80 | (c & 0x3f)));
+        }
+    }
+}
+
+static bool needs_rewrite(const pk_mval *v)
+{
+    uint32_t i;
+
+    if (!is_latin1_type(v->code))
+        return false;
+    for (i = 0; i < v->n; i++) {
+        if (v->u.s[i] >= 0x80)
+            return true;
+    }
+    return false;
+}
+
+static bool intern_text(pk_str *out, reader *r, size_t at)
+{
+    if (r->text.failed ||
+        pk_profile_intern(out, r->p, (const char *)r->text.data, r->text.len) != PK_OK)
+        return fail_nomem(r, at);
+    return true;
+}
+
+/* Strings that can be read again (flagged, Python 2 interned, or reached
+ * by reference) are interned once per object: a long name referenced a
+ * million times is not hashed a million times, and Python 2 files, which
+ * name every repeated string by 'R', skip most hashing and compares. */
+static bool intern_str(pk_str *out, reader *r, const pk_mval *v)
+{
+    memo_key k = {r, (uintptr_t)v->u.s, false};
+    bool memoise = v->shared;
+
+    if (memoise && memo_find(out, &k))
+        return true;
+    if (needs_rewrite(v)) {
+        r->text.len = 0;
+        append_text(&r->text, v);
+        if (!intern_text(out, r, v->at))
+            return false;
+    } else if (pk_profile_intern(out, r->p, (const char *)v->u.s, v->n) != PK_OK) {
+        return fail_nomem(r, v->at);
+    }
+    return !memoise || memo_add(r, &k, *out, v->at);
+}
+
+/*
+ * A code object as a key's name (`python -m profile` output), stored the
+ * way Python's repr shows it: <code object NAME at 0xADDR, file "FILE",
+ * line N>. The address is unknowable; a 48-bit hash of the code object's
+ * value stands in for it, so that, as in Python (which compares code
+ * objects by value), merging files keeps different code objects (say from
+ * two Python versions) apart and equal ones together. Memoised per code
+ * object: each caller entry naming it may be a reference.
+ */
+static bool intern_code(pk_str *out, reader *r, const pk_mval *code)
+{
+    const pk_mval *file = item(r, code, 0);
+    const pk_mval *name = item(r, code, 1);
+    const pk_mval *line = item(r, code, 2);
+    const pk_mval *hash = item(r, code, 3);
+    memo_key k = {r, (uintptr_t)line->at, true};
+    char text[64];
+
+    if (memo_find(out, &k))
+        return true;
+    r->text.len = 0;
+    pk_buf_append(&r->text, "<code object ", 13);
+    append_text(&r->text, name);
+    snprintf(text, sizeof text, " at 0x%012llx, file \"",
+             (unsigned long long)(hash->u.h & 0xffffffffffffull));
+    pk_buf_append(&r->text, text, strlen(text));
+    append_text(&r->text, file);
+    snprintf(text, sizeof text, "\", line %lld>", (long long)line->u.i);
+    pk_buf_append(&r->text, text, strlen(text));
+    return intern_text(out, r, code->at) && memo_add(r, &k, *out, code->at);
+}
+
+/* ---- values ---- */
+
+/* Python's bool is an int, so True/False count as 1/0 as they would in
+ * pstats itself. */
+static bool get_int(int64_t *out, reader *r, const pk_mval *v, const char *what)
+{
+    if (v->kind != PK_M_INT && v->kind != PK_M_BOOL)
+        return expected(r, v, what);
+    *out = v->u.i;
+    return true;
+}
+
+/* Times are floats, but the pure-Python profiler stores some as int 0. */
+static bool get_time(double *out, reader *r, const pk_mval *v, const char *what)
+{
+    if (v->kind == PK_M_FLOAT) {
+        *out = v->u.f;
+        return true;
+    }
+    if (v->kind != PK_M_INT && v->kind != PK_M_BOOL)
+        return expected(r, v, what);
+    *out = (double)v->u.i;
+    return true;
+}
+
+static bool parse_key(fkey *k, reader *r, const pk_mval *v, const char *what)
+{
+    const pk_mval *file, *line, *name;
+
+    if (v->kind != PK_M_TUPLE || v->n != 3)
+        return expected(r, v, what);
+    file = item(r, v, 0);
+    line = item(r, v, 1);
+    name = item(r, v, 2);
+    if (file->kind != PK_M_STR)
+        return expected(r, file, "a str (file name)");
+    if (!get_int(&k->line, r, line, "an int (line number)") ||
+        !intern_str(&k->file, r, file))
+        return false;
+    k->flags = 0;
+    k->func = NO_FUNC;
+    if (name->kind == PK_M_CODE) {
+        k->flags = PK_FUNC_CODE_KEY;
+        return intern_code(&k->name, r, name);
+    }
+    if (name->kind != PK_M_STR)
+        return expected(r, name, "a str (function name)");
+    return intern_str(&k->name, r, name);
+}
+
+/* The slot remembering which key a tuple holds, for tuples whose items
+ * are kept (reachable by reference; their index is never reused). Python
+ * 3.4+ files name most callers by a reference to a key tuple seen before,
+ * so this saves re-interning and re-finding each of them. */
+static uint32_t *key_slot(reader *r, const pk_mval *v)
+{
+    size_t first = v->u.first, need = first + 1;
+
+    if (v->kind != PK_M_TUPLE || v->n != 3 || !v->kept)
+        return NULL;
+    if (need > r->key_of_node_len) {
+        if (!pk_grow((void **)&r->key_of_node, &r->key_of_node_cap, need,
+                     sizeof *r->key_of_node))
+            return NULL;
+        memset(r->key_of_node + r->key_of_node_len, 0,
+               (need - r->key_of_node_len) * sizeof *r->key_of_node);
+        r->key_of_node_len = need;
+    }
+    return &r->key_of_node[first];
+}
+
+/* Reads a key; *out is its index in r->keys. */
+static bool read_key(uint32_t *out, reader *r, const pk_mval *v, const char *what)
+{
+    uint32_t *slot = key_slot(r, v);
+
+    if (slot && *slot) {
+        *out = *slot - 1;
+        return true;
+    }
+    if (r->nkeys >= UINT32_MAX - 1 ||
+        !pk_grow((void **)&r->keys, &r->keys_cap, r->nkeys + 1, sizeof *r->keys))
+        return fail_nomem(r, v->at);
+    if (!parse_key(&r->keys[r->nkeys], r, v, what))
+        return false;
+    *out = (uint32_t)r->nkeys++;
+    if (slot)
+        *slot = *out + 1;
+    return true;
+}
+
+/* cProfile stores (nc, cc, tt, ct) per caller, the pure-Python profiler a
+ * plain call count. */
+static bool read_caller_value(edge_rec *e, reader *r, const pk_mval *v)
+{
+    memset(&e->stats, 0, sizeof e->stats);
+    if (v->kind == PK_M_INT || v->kind == PK_M_BOOL) {
+        e->flags = PK_EDGE_COUNT_ONLY;
+        e->stats.ncalls = e->stats.pcalls = v->u.i;
+        return true;
+    }
+    if (v->kind != PK_M_TUPLE || v->n != 4)
+        return expected(r, v, "a caller value (an int or a 4-tuple (nc, cc, tt, ct))");
+    e->flags = 0;
+    return get_int(&e->stats.ncalls, r, item(r, v, 0), "an int (nc)") &&
+           get_int(&e->stats.pcalls, r, item(r, v, 1), "an int (cc)") &&
+           get_time(&e->stats.tottime, r, item(r, v, 2), "a number (tt)") &&
+           get_time(&e->stats.cumtime, r, item(r, v, 3), "a number (ct)");
+}
+
+static bool read_callers(reader *r, uint32_t callee, uint32_t entry,
+                         const pk_mval *d)
+{
+    uint32_t i;
+
+    if (d->kind != PK_M_DICT)
+        return expected(r, d, "a dict (callers)");
+    /* Input bytes bound the entries of dicts written out in full. Only
+     * references to one dict from many values could exceed it, and that
+     * would make the work quadratic in the input size. */
+    if (d->n > r->budget)
+        return pk_rd_fail(&r->m.rd, PK_EFORMAT, d->at, "callers dicts shared by "
+                          "reference expand to more than %zu entries", r->m.rd.len);
+    r->budget -= d->n;
+    if (!pk_grow((void **)&r->recs, &r->recs_cap, r->nrecs + d->n, sizeof *r->recs))
+        return fail_nomem(r, d->at);
+    for (i = 0; i < d->n; i++) {
+        edge_rec *e = &r->recs[r->nrecs];
+        e->callee = callee;
+        e->entry = entry;
+        if (!read_key(&e->caller, r, item(r, d, 2 * (size_t)i),
+                      "a 3-tuple (file, line, name) as caller key") ||
+            !read_caller_value(e, r, item(r, d, 2 * (size_t)i + 1)))
+            return false;
+        r->nrecs++;
+    }
+    return true;
+}
+
+/* The function of a stats key, created in dict order on first sight. */
+static bool define_func(uint32_t *fi, reader *r, uint32_t key, uint32_t entry,
+                        size_t at)
+{
+    fkey *k = &r->keys[key];
+    bool added = false;
+    pk_func *f;
+    int rc;
+
+    if (k->func == NO_FUNC) {
+        rc = pk_profile_func_get(&k->func, &added, r->p, k->file, k->line, k->name);
+        if (rc != PK_OK) {
+            k->func = NO_FUNC;
+            return rc == PK_ENOMEM ? fail_nomem(r, at)
+                                   : pk_rd_fail(&r->m.rd, rc, at, "too many functions");
+        }
+    }
+    *fi = k->func;
+    if (added) {
+        if (!pk_grow((void **)&r->last_entry, &r->last_cap, r->ntop + 1,
+                     sizeof *r->last_entry))
+            return fail_nomem(r, at);
+        r->ntop++;
+    }
+    f = pk_profile_func(r->p, *fi);
+    f->flags = (f->flags & ~(uint32_t)PK_FUNC_NO_ENTRY) | k->flags;
+    r->last_entry[*fi] = entry;
+    return true;
+}
+
+static bool read_value(reader *r, uint32_t fi, uint32_t entry, const pk_mval *v)
+{
+    pk_stats st;
+
+    if (v->kind != PK_M_TUPLE || v->n != 5)
+        return expected(r, v, "a 5-tuple (cc, nc, tt, ct, callers)");
+    if (!get_int(&st.pcalls, r, item(r, v, 0), "an int (cc)") ||
+        !get_int(&st.ncalls, r, item(r, v, 1), "an int (nc)") ||
+        !get_time(&st.tottime, r, item(r, v, 2), "a number (tt)") ||
+        !get_time(&st.cumtime, r, item(r, v, 3), "a number (ct)"))
+        return false;
+    pk_profile_func(r->p, fi)->stats = st;
+    return read_callers(r, fi, entry, item(r, v, 4));
+}
+
+/* One key: value pair of the top dict; *done at the closing NULL. */
+static bool read_entry(bool *done, reader *r, uint32_t entry)
+{
+    size_t mark = pk_marshal__mark(&r->m);
+    pk_mval key, value;
+    uint32_t k = 0, fi = 0;
+
+    if (!pk_marshal__read(&key, &r->m, true))
+        return false;
+    *done = key.kind == PK_M_NULL;
+    if (*done)
+        return true;
+    if (entry == UINT32_MAX)
+        return pk_rd_fail(&r->m.rd, PK_EFORMAT, key.at, "too many entries");
+    if (!read_key(&k, r, &key, "a 3-tuple (file, line, name) as key") ||
+        !pk_marshal__read(&value, &r->m, false) ||
+        !define_func(&fi, r, k, entry, key.at) ||
+        !read_value(r, fi, entry, &value))
+        return false;
+    pk_marshal__release(&r->m, mark);
+    return true;
+}
+
+static bool read_top(reader *r)
+{
+    pk_mval v;
+    bool done = false;
+    uint32_t entry;
+
+    if (pk_marshal__peek(&r->m) != '{') {
+        if (pk_marshal__read(&v, &r->m, false))
+            expected(r, &v, "a dict of function stats");
+        return false;
+    }
+    if (!pk_marshal__dict_open(&r->m))
+        return false;
+    for (entry = 0; !done; entry++) {
+        if (!read_entry(&done, r, entry))
+            return false;
+    }
+    pk_marshal__dict_close(&r->m);
+    if (pk_rd_left(&r->m.rd))
+        return pk_rd_fail(&r->m.rd, PK_EFORMAT, r->m.rd.pos,
+                          "%zu bytes of trailing data after the stats dict",
+                          pk_rd_left(&r->m.rd));
+    return true;
+}
+
+/* Adds the edges of the entries that survived (the last value of each
+ * key). Callers that are not stats keys become functions of their own,
+ * after all keys, flagged PK_FUNC_NO_ENTRY. */
+static int add_edges(reader *r, pk_error *err)
+{
+    size_t i;
+
+    for (i = 0; i < r->nrecs; i++) {
+        const edge_rec *e = &r->recs[i];
+        fkey *k = &r->keys[e->caller];
+        uint32_t ei;
+        bool added = false;
+        pk_edge *edge;
+        int rc = PK_OK;
+
+        if (r->last_entry[e->callee] != e->entry)
+            continue;
+        if (k->func == NO_FUNC) {
+            rc = pk_profile_func_get(&k->func, &added, r->p, k->file, k->line, k->name);
+            if (rc == PK_OK && added)
+                pk_profile_func(r->p, k->func)->flags |= PK_FUNC_NO_ENTRY | k->flags;
+        }
+        if (rc == PK_OK)
+            rc = pk_profile_edge_get(&ei, NULL, r->p, k->func, e->callee);
+        if (rc != PK_OK) {
+            k->func = NO_FUNC;
+            return pk_error_set(err, rc, FORMAT_NAME, -1, "%s",
+                                rc == PK_ENOMEM ? "out of memory" : "too many functions");
+        }
+        edge = pk_profile_edge(r->p, ei);
+        edge->flags = e->flags;
+        edge->stats = e->stats;
+    }
+    return PK_OK;
+}
+
+/* pstats.Stats sums tt over the dict in its order (a repeated key keeps
+ * its first position); the same order here gives the same rounding. The
+ * stats keys are functions 0 .. ntop - 1, as the profile started empty. */
+static double total_time(const reader *r)
+{
+    double t = 0.0;
+    uint32_t i;
+
+    for (i = 0; i < r->ntop; i++)
+        t += pk_profile_func_c(r->p, i)->stats.tottime;
+    return t;
+}
+
+static void reader_dispose(reader *r)
+{
+    pk_marshal__dispose(&r->m);
+    pk_free(r->recs);
+    pk_free(r->keys);
+    pk_free(r->key_of_node);
+    pk_free(r->last_entry);
+    pk_free(r->memos);
+    pk_hashidx_dispose(&r->memo_index);
+    pk_buf_dispose(&r->text);
+}
+
+int pk_pstats__read(pk_profile *p, const uint8_t *buf, size_t len, pk_error *err)
+{
+    reader r;
+    pk_error local = PK_ERROR_INIT;
+    int rc = PK_OK;
+
+    if (!err)
+        err = &local;
+    /* Functions are numbered from 0 in dict order and indexed that way. */
+    if (pk_profile_func_count(p) != 0)
+        return pk_error_set(err, PK_EINVAL, FORMAT_NAME, -1,
+                            "the profile to read into is not empty");
+    memset(&r, 0, sizeof r); /* all tables start empty */
+    pk_marshal__init(&r.m, buf, len, FORMAT_NAME, err);
+    r.p = p;
+    r.budget = len;
+    if (!read_top(&r))
+        rc = err->code != PK_OK ? err->code : PK_EFORMAT;
+    if (rc == PK_OK)
+        rc = add_edges(&r, err);
+    if (rc == PK_OK) {
+        pk_profile_set_source(p, PK_SOURCE_PSTATS);
+        pk_profile_set_total_time(p, total_time(&r));
+    }
+    reader_dispose(&r);
+    return rc;
+}
+
+/* ======================================================================
+ * Writing
+ * ====================================================================== */
+
+/* Version 4 reuses strings and key tuples through references, as CPython
+ * does for objects it sees twice. Tables map to reference slot + 1. */
+typedef struct writer {
+    pk_buf *out;
+    pk_profile *p;
+    int version;
+    uint32_t nrefs;
+    uint32_t *str_ref;
+    size_t str_ref_len, str_ref_cap;
+    uint32_t *key_ref;
+    pk_error *err;
+    int rc;
+} writer;
+
+/* CPython's reader refuses reference lists of 0x7ffffffe or more. */
+#define MAX_REFS 0x7ffffffdu
+
+/* Takes the next reference slot if this version uses them. */
+static unsigned take_ref(uint32_t *table_entry, writer *w)
+{
+    if (w->version < 4 || w->nrefs >= MAX_REFS)
+        return 0;
+    *table_entry = ++w->nrefs;
+    return PK_MARSHAL_FLAG_REF;
+}
+
+static uint32_t *str_slot(writer *w, pk_str id)
+{
+    size_t need = (size_t)id + 1;
+
+    if (need > w->str_ref_len) {
+        if (!pk_grow((void **)&w->str_ref, &w->str_ref_cap, need, sizeof *w->str_ref)) {
+            w->rc = PK_ENOMEM;
+            return NULL;
+        }
+        memset(w->str_ref + w->str_ref_len, 0,
+               (need - w->str_ref_len) * sizeof *w->str_ref);
+        w->str_ref_len = need;
+    }
+    return &w->str_ref[id];
+}
+
+static void write_str(writer *w, pk_str id)
+{
+    uint32_t scratch = 0, *slot = &scratch;
+    unsigned flag;
+
+    if (w->version >= 4 && !(slot = str_slot(w, id)))
+        return;
+    if (*slot) {
+        pk_marshal__w_ref(w->out, *slot - 1);
+        return;
+    }
+    flag = take_ref(slot, w);
+    if (!pk_marshal__w_str(w->out, pk_profile_str(w->p, id),
+                           pk_profile_str_len(w->p, id), w->version, flag))
+        w->rc = pk_error_set(w->err, PK_EINVAL, FORMAT_NAME, -1,
+                             "a string of %zu bytes is too long for marshal",
+                             pk_profile_str_len(w->p, id));
+}
+
+/* A key tuple. The container takes its slot before its items, as the
+ * reader numbers them. */
+static void write_key(writer *w, uint32_t fi)
+{
+    const pk_func *f = pk_profile_func_c(w->p, fi);
+    uint32_t scratch = 0, *slot = w->key_ref ? &w->key_ref[fi] : &scratch;
+
+    if (*slot) {
+        pk_marshal__w_ref(w->out, *slot - 1);
+        return;
+    }
+    pk_marshal__w_tuple(w->out, 3, w->version, take_ref(slot, w));
+    write_str(w, f->file);
+    pk_marshal__w_int(w->out, f->line);
+    write_str(w, f->name);
+}
+
+static void write_stats4(writer *w, const pk_stats *s, bool caller_order)
+{
+    pk_marshal__w_int(w->out, caller_order ? s->ncalls : s->pcalls);
+    pk_marshal__w_int(w->out, caller_order ? s->pcalls : s->ncalls);
+    pk_marshal__w_float(w->out, s->tottime);
+    pk_marshal__w_float(w->out, s->cumtime);
+}
+
+/* The value of one entry: (cc, nc, tt, ct, {caller: (nc, cc, tt, ct)}),
+ * or a plain call count for edges that only have one. */
+static void write_value(writer *w, uint32_t fi)
+{
+    const uint32_t *edges;
+    size_t n, i;
+    int rc = pk_profile_callers(&edges, &n, w->p, fi);
+
+    if (rc != PK_OK) {
+        w->rc = rc;
+        return;
+    }
+    pk_marshal__w_tuple(w->out, 5, w->version, 0);
+    write_stats4(w, &pk_profile_func_c(w->p, fi)->stats, false);
+    pk_marshal__w_dict(w->out, 0);
+    for (i = 0; i < n && w->rc == PK_OK; i++) {
+        const pk_edge *e = pk_profile_edge_c(w->p, edges[i]);
+        write_key(w, e->caller);
+        if (e->flags & PK_EDGE_COUNT_ONLY) {
+            pk_marshal__w_int(w->out, e->stats.ncalls);
+        } else {
+            pk_marshal__w_tuple(w->out, 4, w->version, 0);
+            write_stats4(w, &e->stats, true);
+        }
+    }
+    pk_marshal__w_null(w->out);
+}
+
+/*
+ * Functions flagged PK_FUNC_CODE_KEY are written with their name as a
+ * plain string (the repr text the reader made): the code object itself
+ * was not kept, and its layout depends on the Python version that would
+ * load it, so it cannot be rebuilt portably. Functions flagged
+ * PK_FUNC_NO_ENTRY were never keys and appear only as callers.
+ */
+static void write_dict(writer *w)
+{
+    uint32_t top = 0, i, n = (uint32_t)pk_profile_func_count(w->p);
+
+    pk_marshal__w_dict(w->out, take_ref(&top, w));
+    for (i = 0; i < n && w->rc == PK_OK; i++) {
+        if (pk_profile_func_c(w->p, i)->flags & PK_FUNC_NO_ENTRY)
+            continue;
+        write_key(w, i);
+        write_value(w, i);
+    }
+    pk_marshal__w_null(w->out);
+}
+
+int pk_pstats__write(pk_buf *out, pk_profile *p, int marshal_version,
+                     pk_error *err)
+{
+    writer w;
+    size_t start = out->len;
+    size_t nfuncs = pk_profile_func_count(p);
+
+    if (marshal_version != 2 && marshal_version != 4)
+        return pk_error_set(err, PK_EINVAL, FORMAT_NAME, -1,
+                            "marshal version %d is not supported (use 2 or 4)",
+                            marshal_version);
+    memset(&w, 0, sizeof w);
+    w.out = out;
+    w.p = p;
+    w.version = marshal_version;
+    w.err = err;
+    if (marshal_version >= 4 && !(w.key_ref = pk_calloc(nfuncs, sizeof *w.key_ref)))
+        w.rc = PK_ENOMEM;
+    if (w.rc == PK_OK)
+        write_dict(&w);
+    if (w.rc == PK_OK && out->failed)
+        w.rc = PK_ENOMEM;
+    if (w.rc == PK_ENOMEM)
+        pk_error_set(err, PK_ENOMEM, FORMAT_NAME, -1, "out of memory");
+    if (w.rc != PK_OK)
+        out->len = start;
+    pk_free(w.str_ref);
+    pk_free(w.key_ref);
+    return w.rc;
+}
