@@ -35,25 +35,10 @@ bool pk_rd_fail(pk_rd *r, int code, size_t at, const char *fmt, ...)
     return false;
 }
 
-bool pk_rd_need(pk_rd *r, size_t at, size_t n, const char *what)
+bool pk_rd__truncated(pk_rd *r, size_t at, size_t n, const char *what)
 {
-    if (r->failed)
-        return false;
-    if (n > r->len - r->pos)
-        return pk_rd_fail(r, PK_EFORMAT, at, "truncated %s (need %zu bytes, %zu left)",
-                          what, n, r->len - r->pos);
-    return true;
-}
-
-const uint8_t *pk_rd_view(pk_rd *r, size_t at, size_t n, const char *what)
-{
-    const uint8_t *p;
-
-    if (!pk_rd_need(r, at, n, what))
-        return NULL;
-    p = r->buf + r->pos;
-    r->pos += n;
-    return p;
+    return pk_rd_fail(r, PK_EFORMAT, at, "truncated %s (need %zu bytes, %zu left)", what, n,
+                      r->len - r->pos);
 }
 
 /* Little-endian unsigned of n <= 8 bytes, assembled by shifts. */
@@ -70,26 +55,9 @@ static uint64_t read_le(pk_rd *r, size_t at, size_t n, const char *what)
     return v;
 }
 
-uint8_t pk_rd_u8(pk_rd *r, size_t at, const char *what)
-{
-    return (uint8_t)read_le(r, at, 1, what);
-}
-
 uint16_t pk_rd_u16le(pk_rd *r, size_t at, const char *what)
 {
     return (uint16_t)read_le(r, at, 2, what);
-}
-
-uint32_t pk_rd_u32le(pk_rd *r, size_t at, const char *what)
-{
-    return (uint32_t)read_le(r, at, 4, what);
-}
-
-int32_t pk_rd_i32le(pk_rd *r, size_t at, const char *what)
-{
-    uint32_t u = pk_rd_u32le(r, at, what);
-    /* Two's complement without implementation-defined conversion. */
-    return u <= INT32_MAX ? (int32_t)u : -(int32_t)(UINT32_MAX - u) - 1;
 }
 
 uint64_t pk_rd_u64le(pk_rd *r, size_t at, const char *what)

@@ -30,20 +30,61 @@ void pk_rd_init(pk_rd *r, const void *buf, size_t len, const char *format,
 /* Bytes left to read. */
 size_t pk_rd_left(const pk_rd *r);
 
-/* Fails ("truncated <what> at byte N (need n bytes, m left)") unless n
- * bytes remain; `at` is where the item being read started. */
-bool pk_rd_need(pk_rd *r, size_t at, size_t n, const char *what);
+/* Records "truncated <what> (need n bytes, m left) at byte <at>"; false. */
+bool pk_rd__truncated(pk_rd *r, size_t at, size_t n, const char *what);
 
-uint8_t pk_rd_u8(pk_rd *r, size_t at, const char *what);
+/* The reads below are defined here so that the compiler inlines them:
+ * parsers call them for every byte of large files. */
+
+/* Fails ("truncated <what> (need n bytes, m left) at byte <at>") unless n
+ * bytes remain; `at` is where the item being read started. */
+static inline bool pk_rd_need(pk_rd *r, size_t at, size_t n, const char *what)
+{
+    if (r->failed)
+        return false;
+    if (n > r->len - r->pos)
+        return pk_rd__truncated(r, at, n, what);
+    return true;
+}
+
+/* A view of the next n bytes (not copied), or NULL on failure. */
+static inline const uint8_t *pk_rd_view(pk_rd *r, size_t at, size_t n, const char *what)
+{
+    const uint8_t *p;
+
+    if (!pk_rd_need(r, at, n, what))
+        return NULL;
+    p = r->buf + r->pos;
+    r->pos += n;
+    return p;
+}
+
+static inline uint8_t pk_rd_u8(pk_rd *r, size_t at, const char *what)
+{
+    const uint8_t *p = pk_rd_view(r, at, 1, what);
+    return p ? p[0] : 0;
+}
+
+/* Little-endian, assembled by shifts (never a cast of file bytes). */
+static inline uint32_t pk_rd_u32le(pk_rd *r, size_t at, const char *what)
+{
+    const uint8_t *p = pk_rd_view(r, at, 4, what);
+    if (!p)
+        return 0;
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static inline int32_t pk_rd_i32le(pk_rd *r, size_t at, const char *what)
+{
+    uint32_t u = pk_rd_u32le(r, at, what);
+    /* Two's complement without implementation-defined conversion. */
+    return u <= INT32_MAX ? (int32_t)u : -(int32_t)(UINT32_MAX - u) - 1;
+}
+
 uint16_t pk_rd_u16le(pk_rd *r, size_t at, const char *what);
-uint32_t pk_rd_u32le(pk_rd *r, size_t at, const char *what);
-int32_t pk_rd_i32le(pk_rd *r, size_t at, const char *what);
 uint64_t pk_rd_u64le(pk_rd *r, size_t at, const char *what);
 double pk_rd_f64le(pk_rd *r, size_t at, const char *what);
 double pk_rd_f64be(pk_rd *r, size_t at, const char *what);
-
-/* A view of the next n bytes (not copied), or NULL on failure. */
-const uint8_t *pk_rd_view(pk_rd *r, size_t at, size_t n, const char *what);
 
 /*
  * Checks a count read from the file against the bytes left before anything

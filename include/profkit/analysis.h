@@ -40,14 +40,27 @@ bool pk_func_is_entry(const pk_func *f);
 
 /* ---- pstats names ---- */
 
-/* The name pstats prints for each function: "file:line(name)", or for
- * ('~', 0, '<x>') built-ins "{x}". Built once, looked up by index. */
+/*
+ * The name pstats prints for each function: "file:line(name)", or for
+ * ('~', 0, '<x>') built-ins "{x}". Names are built on first use, so a
+ * report of ten rows formats ten names, not every function's; the profile
+ * must outlive the table and not change meanwhile. Not thread-safe.
+ */
 typedef struct pk_stdnames pk_stdnames;
 
 int pk_stdnames_build(pk_stdnames **out, const pk_profile *p);
-const char *pk_stdnames_get(const pk_stdnames *n, uint32_t func);
-/* Width in characters (code points), as Python's len() counts it. */
-size_t pk_stdnames_width(const pk_stdnames *n, uint32_t func);
+
+/* The name of function func (borrowed, valid until pk_stdnames_free). If
+ * memory runs out it returns "" and pk_stdnames_failed() turns true. */
+const char *pk_stdnames_get(pk_stdnames *n, uint32_t func);
+
+/* Width of the name in characters (code points), as Python's len()
+ * counts it; computed without building the name. */
+size_t pk_stdnames_width(pk_stdnames *n, uint32_t func);
+
+/* True once a lookup ran out of memory (callers then return PK_ENOMEM). */
+bool pk_stdnames_failed(const pk_stdnames *n);
+
 void pk_stdnames_free(pk_stdnames *n);
 
 /* ---- sorting ---- */
@@ -115,7 +128,7 @@ typedef struct pk_selection {
     size_t nsteps;
 } pk_selection;
 
-int pk_select(pk_selection *out, pk_profile *p, const pk_stdnames *names,
+int pk_select(pk_selection *out, pk_profile *p, pk_stdnames *names,
               const pk_select_opts *opts, pk_error *err);
 void pk_selection_dispose(pk_selection *s);
 

@@ -33,19 +33,19 @@ typedef struct pk_report_opts {
 
 /* Prints exactly what pstats' print_stats/print_callers/print_callees
  * print for the same selection. Returns PK_OK or PK_ENOMEM. */
-int pk_render_pstats_text(FILE *out, pk_profile *p, const pk_stdnames *names,
+int pk_render_pstats_text(FILE *out, pk_profile *p, pk_stdnames *names,
                           const pk_selection *sel, const pk_report_opts *o,
                           pk_error *err);
 
 /* One row per selected function (header row first), RFC 4180 quoting.
  * With callers/callees, one row per edge instead. */
-int pk_render_pstats_csv(FILE *out, pk_profile *p, const pk_stdnames *names,
+int pk_render_pstats_csv(FILE *out, pk_profile *p, pk_stdnames *names,
                          const pk_selection *sel, const pk_report_opts *o,
                          pk_error *err);
 
 /* A JSON document: files, totals, and the selected functions in order,
  * with their callers or callees when the report asks for them. */
-int pk_render_pstats_json(FILE *out, pk_profile *p, const pk_stdnames *names,
+int pk_render_pstats_json(FILE *out, pk_profile *p, pk_stdnames *names,
                           const pk_selection *sel, const pk_report_opts *o,
                           pk_error *err);
 

@@ -16,6 +16,6 @@ bool pk_msort(uint32_t *items, size_t n, pk_msort_cmp cmp, const void *ctx);
 
 /* Sorts functions by pstats keys (sort.c); used by select.c. */
 int pk__sort_funcs(uint32_t *funcs, size_t n, const pk_profile *p,
-                   const pk_stdnames *names, const pk_sort_key *keys, size_t nkeys);
+                   pk_stdnames *names, const pk_sort_key *keys, size_t nkeys);
 
 #endif

@@ -16,7 +16,7 @@ static size_t fraction_count(size_t n, double fraction)
     return (size_t)((double)n * fraction + .5);
 }
 
-static int apply_regex(pk_selection *s, pk_select_step *step, const pk_stdnames *names,
+static int apply_regex(pk_selection *s, pk_select_step *step, pk_stdnames *names,
                        const char *pattern, pk_error *err)
 {
     pk_regex *re = NULL;
@@ -40,7 +40,7 @@ static int apply_regex(pk_selection *s, pk_select_step *step, const pk_stdnames 
     return PK_OK;
 }
 
-static int apply(pk_selection *s, pk_select_step *step, const pk_stdnames *names,
+static int apply(pk_selection *s, pk_select_step *step, pk_stdnames *names,
                  const pk_restriction *r, pk_error *err)
 {
     step->before = s->n;
@@ -74,7 +74,7 @@ static void reverse(uint32_t *a, size_t n)
     }
 }
 
-int pk_select(pk_selection *out, pk_profile *p, const pk_stdnames *names,
+int pk_select(pk_selection *out, pk_profile *p, pk_stdnames *names,
               const pk_select_opts *opts, pk_error *err)
 {
     size_t i, nfuncs = pk_profile_func_count(p);
@@ -102,6 +102,8 @@ int pk_select(pk_selection *out, pk_profile *p, const pk_stdnames *names,
         rc = apply(out, &out->steps[i], names, &opts->restrictions[i], err);
         out->nsteps = i + 1;
     }
+    if (rc == PK_OK && pk_stdnames_failed(names))
+        rc = PK_ENOMEM; /* a name for sorting or matching could not be built */
     if (rc != PK_OK) {
         pk_selection_dispose(out);
         return pk_error_set(err, rc, NULL, -1, "out of memory");

@@ -99,7 +99,7 @@ const char *pk_sort_key_description(pk_sort_key k)
 
 typedef struct sort_ctx {
     const pk_profile *p;
-    const pk_stdnames *names;
+    pk_stdnames *names;
     const pk_sort_key *keys;
     size_t nkeys;
 } sort_ctx;
@@ -161,7 +161,7 @@ static int compare_funcs(const void *ctx, uint32_t a, uint32_t b)
 }
 
 int pk__sort_funcs(uint32_t *funcs, size_t n, const pk_profile *p,
-                   const pk_stdnames *names, const pk_sort_key *keys, size_t nkeys)
+                   pk_stdnames *names, const pk_sort_key *keys, size_t nkeys)
 {
     sort_ctx ctx = {p, names, keys, nkeys};
     return pk_msort(funcs, n, compare_funcs, &ctx) ? PK_OK : PK_ENOMEM;

@@ -64,14 +64,12 @@ bool pk_size_add(size_t *out, size_t a, size_t b)
     return true;
 }
 
-bool pk_grow(void **items, size_t *cap, size_t need, size_t item_size)
+bool pk_grow__slow(void **items, size_t *cap, size_t need, size_t item_size)
 {
     size_t new_cap = *cap ? *cap : 8;
     size_t bytes;
     void *p;
 
-    if (need <= *cap)
-        return true;
     while (new_cap < need) {
         if (!pk_size_mul(&new_cap, new_cap, 2))
             return false;

@@ -23,11 +23,17 @@ void pk_alloc_fail_after(long n);
 bool pk_size_mul(size_t *out, size_t a, size_t b);
 bool pk_size_add(size_t *out, size_t a, size_t b);
 
+bool pk_grow__slow(void **items, size_t *cap, size_t need, size_t item_size);
+
 /*
  * Grows a heap array so it holds at least `need` items of item_size bytes,
  * doubling the capacity. Returns false (array untouched) on overflow or
- * allocation failure.
+ * allocation failure. Inline because it is called for every item appended
+ * and almost never has to grow.
  */
-bool pk_grow(void **items, size_t *cap, size_t need, size_t item_size);
+static inline bool pk_grow(void **items, size_t *cap, size_t need, size_t item_size)
+{
+    return need <= *cap || pk_grow__slow(items, cap, need, item_size);
+}
 
 #endif

@@ -74,7 +74,7 @@ static int csv_edges(FILE *out, pk_profile *p, uint32_t f, bool callers)
     return rc;
 }
 
-int pk_render_pstats_csv(FILE *out, pk_profile *p, const pk_stdnames *names,
+int pk_render_pstats_csv(FILE *out, pk_profile *p, pk_stdnames *names,
                          const pk_selection *sel, const pk_report_opts *o,
                          pk_error *err)
 {
@@ -167,7 +167,7 @@ static void json_header(FILE *out, const pk_profile *p, const pk_report_opts *o)
     pk_print_json_double(out, pk_profile_total_time(p));
 }
 
-int pk_render_pstats_json(FILE *out, pk_profile *p, const pk_stdnames *names,
+int pk_render_pstats_json(FILE *out, pk_profile *p, pk_stdnames *names,
                           const pk_selection *sel, const pk_report_opts *o,
                           pk_error *err)
 {

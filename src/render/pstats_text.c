@@ -84,7 +84,7 @@ static void print_list_message(FILE *out, const pk_selection *sel,
 
 /* get_print_list()'s width: the longest name of the whole stats when
  * nothing was cut, else of the list, plus two. */
-static size_t name_width(const pk_profile *p, const pk_stdnames *names,
+static size_t name_width(const pk_profile *p, pk_stdnames *names,
                          const pk_selection *sel)
 {
     size_t i, width = 0;
@@ -104,7 +104,7 @@ static size_t name_width(const pk_profile *p, const pk_stdnames *names,
     return width + 2;
 }
 
-static void print_stats_line(FILE *out, const pk_profile *p, const pk_stdnames *names,
+static void print_stats_line(FILE *out, const pk_profile *p, pk_stdnames *names,
                              uint32_t fi)
 {
     const pk_stats *s = &pk_profile_func_c(p, fi)->stats;
@@ -131,7 +131,7 @@ static void print_stats_line(FILE *out, const pk_profile *p, const pk_stdnames *
     fprintf(out, " %s\n", pk_stdnames_get(names, fi));
 }
 
-static void print_stats(FILE *out, pk_profile *p, const pk_stdnames *names,
+static void print_stats(FILE *out, pk_profile *p, pk_stdnames *names,
                         const pk_selection *sel, const pk_report_opts *o)
 {
     size_t i;
@@ -233,7 +233,7 @@ static int tuple_callers(pk_profile *p, bool *out)
     return PK_OK;
 }
 
-static void print_call_item(FILE *out, const pk_profile *p, const pk_stdnames *names,
+static void print_call_item(FILE *out, const pk_profile *p, pk_stdnames *names,
                             size_t width, const pk_edge *e, uint32_t other, bool first)
 {
     const char *name = pk_stdnames_get(names, other);
@@ -262,7 +262,7 @@ static void print_call_item(FILE *out, const pk_profile *p, const pk_stdnames *n
     fprintf(out, "  %s\n", name);
 }
 
-static int print_call_line(FILE *out, pk_profile *p, const pk_stdnames *names,
+static int print_call_line(FILE *out, pk_profile *p, pk_stdnames *names,
                            size_t width, uint32_t f, bool callers)
 {
     call_list list = {NULL, 0};
@@ -283,7 +283,7 @@ static int print_call_line(FILE *out, pk_profile *p, const pk_stdnames *names,
     return PK_OK;
 }
 
-static int print_calls(FILE *out, pk_profile *p, const pk_stdnames *names,
+static int print_calls(FILE *out, pk_profile *p, pk_stdnames *names,
                        const pk_selection *sel, const pk_report_opts *o)
 {
     bool callers = o->kind == PK_REPORT_CALLERS;
@@ -314,7 +314,7 @@ static int print_calls(FILE *out, pk_profile *p, const pk_stdnames *names,
     return PK_OK;
 }
 
-int pk_render_pstats_text(FILE *out, pk_profile *p, const pk_stdnames *names,
+int pk_render_pstats_text(FILE *out, pk_profile *p, pk_stdnames *names,
                           const pk_selection *sel, const pk_report_opts *o,
                           pk_error *err)
 {
@@ -324,6 +324,8 @@ int pk_render_pstats_text(FILE *out, pk_profile *p, const pk_stdnames *names,
         print_stats(out, p, names, sel, o);
     else
         rc = print_calls(out, p, names, sel, o);
+    if (rc == PK_OK && pk_stdnames_failed(names))
+        rc = PK_ENOMEM;
     if (rc != PK_OK)
         return pk_error_set(err, rc, NULL, -1, "out of memory");
     return PK_OK;

@@ -252,7 +252,7 @@ static void free_state(view_state *s)
     pk_profile_free(s->profile);
 }
 
-static int render(FILE *f, view_state *s, const view_args *a, const pk_stdnames *names,
+static int render(FILE *f, view_state *s, const view_args *a, pk_stdnames *names,
                   const pk_selection *sel, const pk_select_opts *so, pk_error *err)
 {
     pk_report_opts ro = {a->kind, (const char *const *)s->file_lines, s->nfile_lines,
