@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <zlib.h>
 
 #include "alloc.h"
@@ -60,9 +61,15 @@ pk_format pk_detect_format(const void *buf, size_t len)
     return PK_FORMAT_AUTO;
 }
 
-/* Reads all of f into b, refusing more than max bytes. */
+/* Reads all of f into b, refusing more than max bytes. A regular file's
+ * size is known, so its buffer is allocated once. */
 static int slurp(pk_buf *b, FILE *f, size_t max, pk_error *err)
 {
+    struct stat st;
+
+    if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
+        (uint64_t)st.st_size < max && !pk_buf_reserve(b, (size_t)st.st_size + READ_CHUNK))
+        return pk_error_set(err, PK_ENOMEM, NULL, -1, "out of memory reading input");
     for (;;) {
         size_t n;
         if (!pk_buf_reserve(b, READ_CHUNK))

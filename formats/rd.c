@@ -60,19 +60,6 @@ uint16_t pk_rd_u16le(pk_rd *r, size_t at, const char *what)
     return (uint16_t)read_le(r, at, 2, what);
 }
 
-uint64_t pk_rd_u64le(pk_rd *r, size_t at, const char *what)
-{
-    return read_le(r, at, 8, what);
-}
-
-double pk_rd_f64le(pk_rd *r, size_t at, const char *what)
-{
-    uint64_t bits = read_le(r, at, 8, what);
-    double d;
-    memcpy(&d, &bits, sizeof d);
-    return d;
-}
-
 double pk_rd_f64be(pk_rd *r, size_t at, const char *what)
 {
     const uint8_t *p = pk_rd_view(r, at, 8, what);

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <profkit/error.h>
 
@@ -81,9 +82,29 @@ static inline int32_t pk_rd_i32le(pk_rd *r, size_t at, const char *what)
     return u <= INT32_MAX ? (int32_t)u : -(int32_t)(UINT32_MAX - u) - 1;
 }
 
+static inline uint64_t pk_rd_u64le(pk_rd *r, size_t at, const char *what)
+{
+    const uint8_t *p = pk_rd_view(r, at, 8, what);
+    uint64_t v = 0;
+    int i;
+
+    if (!p)
+        return 0;
+    for (i = 7; i >= 0; i--)
+        v = v << 8 | p[i];
+    return v;
+}
+
+/* IEEE-754 bits, copied into the double (no type punning through casts). */
+static inline double pk_rd_f64le(pk_rd *r, size_t at, const char *what)
+{
+    uint64_t bits = pk_rd_u64le(r, at, what);
+    double d;
+    memcpy(&d, &bits, sizeof d);
+    return d;
+}
+
 uint16_t pk_rd_u16le(pk_rd *r, size_t at, const char *what);
-uint64_t pk_rd_u64le(pk_rd *r, size_t at, const char *what);
-double pk_rd_f64le(pk_rd *r, size_t at, const char *what);
 double pk_rd_f64be(pk_rd *r, size_t at, const char *what);
 
 /*

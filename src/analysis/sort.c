@@ -160,9 +160,56 @@ static int compare_funcs(const void *ctx, uint32_t a, uint32_t b)
     return 0;
 }
 
+/* The one numeric key most reports sort by, as a descending number per
+ * function, so the comparison reads an array instead of the model. */
+static bool numeric_key(pk_sort_key k)
+{
+    return k == PK_SORT_CALLS || k == PK_SORT_PCALLS || k == PK_SORT_TIME ||
+           k == PK_SORT_CUMULATIVE;
+}
+
+static double key_value(const pk_func *f, pk_sort_key k)
+{
+    switch (k) {
+    case PK_SORT_CALLS: return (double)f->stats.ncalls;
+    case PK_SORT_PCALLS: return (double)f->stats.pcalls;
+    case PK_SORT_TIME: return f->stats.tottime;
+    default: return f->stats.cumtime;
+    }
+}
+
+static int compare_values(const void *ctx, uint32_t a, uint32_t b)
+{
+    const double *v = ctx;
+    return -cmp_num(v[a], v[b]);
+}
+
 int pk__sort_funcs(uint32_t *funcs, size_t n, const pk_profile *p,
                    pk_stdnames *names, const pk_sort_key *keys, size_t nkeys)
 {
     sort_ctx ctx = {p, names, keys, nkeys};
-    return pk_msort(funcs, n, compare_funcs, &ctx) ? PK_OK : PK_ENOMEM;
+    size_t i, nfuncs = pk_profile_func_count(p);
+    double *values;
+    bool ok;
+
+    /* Counts above 2^53 would lose precision as doubles: compare those
+     * through the model, exactly. */
+    if (nkeys != 1 || !numeric_key(keys[0]) || nfuncs > SIZE_MAX / sizeof *values)
+        return pk_msort(funcs, n, compare_funcs, &ctx) ? PK_OK : PK_ENOMEM;
+    values = pk_malloc((nfuncs ? nfuncs : 1) * sizeof *values);
+    if (!values)
+        return PK_ENOMEM;
+    for (i = 0; i < n; i++) {
+        const pk_func *f = pk_profile_func_c(p, funcs[i]);
+        values[funcs[i]] = key_value(f, keys[0]);
+        if ((keys[0] == PK_SORT_CALLS || keys[0] == PK_SORT_PCALLS) &&
+            (f->stats.ncalls > (1LL << 53) || f->stats.pcalls > (1LL << 53) ||
+             f->stats.ncalls < -(1LL << 53) || f->stats.pcalls < -(1LL << 53))) {
+            pk_free(values);
+            return pk_msort(funcs, n, compare_funcs, &ctx) ? PK_OK : PK_ENOMEM;
+        }
+    }
+    ok = pk_msort(funcs, n, compare_values, values);
+    pk_free(values);
+    return ok ? PK_OK : PK_ENOMEM;
 }
