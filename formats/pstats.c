@@ -487,6 +487,8 @@ static int add_edges(reader *r, pk_error *err)
 {
     size_t i;
 
+    if (pk_profile_edge_reserve(r->p, r->nrecs) != PK_OK)
+        return pk_error_set(err, PK_ENOMEM, FORMAT_NAME, -1, "out of memory");
     for (i = 0; i < r->nrecs; i++) {
         const edge_rec *e = &r->recs[i];
         fkey *k = &r->keys[e->caller];

@@ -119,6 +119,10 @@ int pk_profile_edge_get(uint32_t *out, bool *added, pk_profile *p,
 bool pk_profile_edge_find(uint32_t *out, const pk_profile *p, uint32_t caller,
                           uint32_t callee);
 
+/* Makes room for n more edges, so adding them never regrows the tables.
+ * Readers that know the count call it first. Returns PK_OK or PK_ENOMEM. */
+int pk_profile_edge_reserve(pk_profile *p, size_t n);
+
 size_t pk_profile_edge_count(const pk_profile *p);
 
 pk_edge *pk_profile_edge(pk_profile *p, uint32_t i);

@@ -33,10 +33,9 @@ static void place(uint32_t *slots, uint64_t *hashes, size_t cap,
     hashes[i] = hash;
 }
 
-/* Doubles the table, keeping the load factor under one half. */
-static bool rehash(pk_hashidx *h)
+/* Moves the items into a table of cap slots (a power of two). */
+static bool rehash_to(pk_hashidx *h, size_t cap)
 {
-    size_t cap = h->cap ? h->cap * 2 : 64;
     uint32_t *slots = pk_calloc(cap, sizeof *slots);
     uint64_t *hashes = pk_malloc(cap * sizeof *hashes);
     size_t i;
@@ -58,9 +57,21 @@ static bool rehash(pk_hashidx *h)
     return true;
 }
 
+bool pk_hashidx_reserve(pk_hashidx *h, size_t count)
+{
+    size_t cap = h->cap ? h->cap : 64;
+
+    if (count > ((size_t)1 << 39))
+        return false;
+    while (count * 2 > cap)
+        cap *= 2;
+    return cap == h->cap || rehash_to(h, cap);
+}
+
+/* Keeps the load factor under one half. */
 bool pk_hashidx_insert(pk_hashidx *h, uint64_t hash, uint32_t pos)
 {
-    if ((h->count + 1) * 2 > h->cap && !rehash(h))
+    if ((h->count + 1) * 2 > h->cap && !rehash_to(h, h->cap ? h->cap * 2 : 64))
         return false;
     place(h->slots, h->hashes, h->cap, hash, pos + 1);
     h->count++;

@@ -31,6 +31,10 @@ bool pk_hashidx_find(uint32_t *pos_out, const pk_hashidx *h, uint64_t hash,
  * Returns false when memory runs out. */
 bool pk_hashidx_insert(pk_hashidx *h, uint64_t hash, uint32_t pos);
 
+/* Makes room for `count` items in all, so inserting them never rehashes.
+ * Returns false when memory runs out. */
+bool pk_hashidx_reserve(pk_hashidx *h, size_t count);
+
 void pk_hashidx_dispose(pk_hashidx *h);
 
 /* Hashes of bytes and of integers, good enough for tables of names. */

@@ -285,6 +285,17 @@ int pk_profile_edge_get(uint32_t *out, bool *added, pk_profile *p,
     return PK_OK;
 }
 
+int pk_profile_edge_reserve(pk_profile *p, size_t n)
+{
+    size_t need;
+
+    if (!pk_size_add(&need, p->nedges, n) ||
+        !pk_grow((void **)&p->edges, &p->edges_cap, need, sizeof *p->edges) ||
+        !pk_hashidx_reserve(&p->edge_index, need))
+        return PK_ENOMEM;
+    return PK_OK;
+}
+
 size_t pk_profile_edge_count(const pk_profile *p)
 {
     return p->nedges;
