@@ -226,6 +226,24 @@ int pk_read_buffer(pk_profile **out, const void *buf, size_t len,
     return rc;
 }
 
+/* A path that cannot be opened or is a directory is the caller's mistake
+ * (exit 2 in the tools), not an I/O failure. */
+static FILE *open_input(const char *path, pk_error *err)
+{
+    struct stat st;
+    FILE *f;
+
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+        pk_error_set(err, PK_EINVAL, NULL, -1, "is a directory");
+        return NULL;
+    }
+    f = fopen(path, "rb");
+    if (!f)
+        pk_error_set(err, errno == ENOMEM ? PK_ENOMEM : PK_EINVAL, NULL, -1,
+                     "cannot open: %s", strerror(errno));
+    return f;
+}
+
 int pk_read(pk_profile **out, const char *path, const pk_read_opts *opts,
             pk_error *err)
 {
@@ -239,12 +257,10 @@ int pk_read(pk_profile **out, const char *path, const pk_read_opts *opts,
     *out = NULL;
     if (!opts)
         opts = &defaults;
-    f = is_stdin ? stdin : fopen(path, "rb");
+    f = is_stdin ? stdin : open_input(path, err);
     if (!f) {
-        rc = pk_error_set(err, errno == ENOMEM ? PK_ENOMEM : PK_EIO, NULL, -1,
-                          "cannot open: %s", strerror(errno));
         pk_error_set_path(err, name);
-        return rc;
+        return err ? err->code : PK_EINVAL;
     }
     /* Compressed input may be up to max_input too; the gunzip cap then
      * bounds what it expands to. */
@@ -253,7 +269,8 @@ int pk_read(pk_profile **out, const char *path, const pk_read_opts *opts,
         fclose(f);
     if (rc == PK_OK)
         rc = pk_read_buffer(out, raw.data, raw.len, name, opts, err);
-    pk_error_set_path(err, name);
+    if (rc != PK_OK)
+        pk_error_set_path(err, name);
     pk_buf_dispose(&raw);
     return rc;
 }

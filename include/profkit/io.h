@@ -39,8 +39,9 @@ typedef struct pk_read_opts {
 
 /*
  * Reads path ("-" for stdin) into a new profile stored in *out.
- * opts may be NULL for the defaults. Returns PK_OK, PK_EIO, PK_EFORMAT,
- * PK_EUNSUPPORTED or PK_ENOMEM; on failure *out is NULL.
+ * opts may be NULL for the defaults. Returns PK_OK, PK_EINVAL (the path
+ * cannot be opened, or is a directory), PK_EIO (reading failed),
+ * PK_EFORMAT, PK_EUNSUPPORTED or PK_ENOMEM; on failure *out is NULL.
  */
 int pk_read(pk_profile **out, const char *path, const pk_read_opts *opts,
             pk_error *err);
