@@ -28,9 +28,14 @@ bool pk_pstats__sniff(const uint8_t *buf, size_t len)
     if (len < 2)
         return false;
     pk_rd_init(&r, buf, len, FORMAT_NAME, NULL);
-    first = pk_rd_u8(&r, 0, "marshal object") & ~PK_MARSHAL_FLAG_REF;
+    first = pk_rd_u8(&r, 0, "marshal object");
     second = pk_rd_u8(&r, 1, "marshal object") & ~PK_MARSHAL_FLAG_REF;
-    /* A dict whose first key is a tuple, or the empty dict. */
+    /* A flagged dict (0xfb, Python >= 3.4) never starts text, so it is
+     * claimed whatever follows and a damaged file gets the reader's precise
+     * message. An unflagged '{' must be followed by a tuple key or the
+     * NULL of an empty dict, so text starting with '{' is not taken. */
+    if (first == ('{' | PK_MARSHAL_FLAG_REF))
+        return true;
     return first == '{' && (second == '(' || second == ')' || second == '0');
 }
 
