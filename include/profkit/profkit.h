@@ -3,6 +3,7 @@
 #define PROFKIT_PROFKIT_H
 
 #include "analysis.h"
+#include "callgraph.h"
 #include "error.h"
 #include "io.h"
 #include "profile.h"
