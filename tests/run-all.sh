@@ -22,7 +22,8 @@ ninja -C build-test
 meson test -C build-test --print-errorlogs --num-processes 2
 
 echo "== sanitizer build (ASan + UBSan, no recover) =="
-setup build-san -Db_sanitize=address,undefined -Db_lundef=false \
+# No LTO here: it only slows the link, and the sanitizers need no inlining.
+setup build-san -Db_sanitize=address,undefined -Db_lundef=false -Db_lto=false \
   -Dc_args=-fno-sanitize-recover=all -Darena_debug=true
 ninja -C build-san
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
