@@ -48,4 +48,8 @@ int pk_lprof__read(pk_profile *p, const uint8_t *buf, size_t len, pk_error *err)
 bool pk_mprof__sniff(const uint8_t *buf, size_t len);
 int pk_mprof__read(pk_profile *p, const uint8_t *buf, size_t len, pk_error *err);
 
+/* Appends p's memory runs as an mprof .dat (numbers exact, in mprof's
+ * layout when that is exact). PK_OK, PK_ENODATA (no memory part) or PK_ENOMEM. */
+int pk_mprof__write(pk_buf *out, const pk_profile *p, pk_error *err);
+
 #endif

@@ -283,10 +283,13 @@ int pk_write(FILE *f, pk_profile *p, const pk_write_opts *opts, pk_error *err)
 
     if (!opts)
         opts = &defaults;
-    if (opts->format != PK_FORMAT_PSTATS)
+    if (opts->format == PK_FORMAT_MPROF)
+        rc = pk_mprof__write(&out, p, err);
+    else if (opts->format != PK_FORMAT_PSTATS)
         return pk_error_set(err, PK_EINVAL, NULL, -1, "no writer for format %s",
                             pk_format_name(opts->format));
-    rc = pk_pstats__write(&out, p, opts->marshal_version, err);
+    else
+        rc = pk_pstats__write(&out, p, opts->marshal_version, err);
     if (rc == PK_OK && out.len && fwrite(out.data, 1, out.len, f) != out.len)
         rc = pk_error_set(err, PK_EIO, NULL, -1, "write failed: %s", strerror(errno));
     pk_buf_dispose(&out);

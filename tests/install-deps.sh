@@ -7,6 +7,7 @@ packages=(
   meson ninja-build pkg-config gcc clang
   libgraphviz-dev graphviz zlib1g-dev libcmocka-dev
   python3 time libclang-rt-14-dev
+  libcairo2-dev fonts-dejavu-core python3-memory-profiler
 )
 
 missing=()

@@ -6,6 +6,7 @@
 #include "callgraph.h"
 #include "error.h"
 #include "io.h"
+#include "memory.h"
 #include "profile.h"
 #include "render.h"
 

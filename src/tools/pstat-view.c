@@ -265,6 +265,37 @@ static int render(FILE *f, view_state *s, const view_args *a, pk_stdnames *names
     return pk_render_pstats_text(f, s->profile, names, sel, &ro, err);
 }
 
+/* mprof .dat inputs get the memory summary instead of the pstats tables,
+ * in command-line order (pstats_order is its own inverse). */
+static int render_memory(view_state *s, const view_args *a, pk_error *err)
+{
+    const pk_profile **runs = calloc(s->n, sizeof *runs);
+    const char *const *paths = (const char *const *)a->inputs;
+    pk_out out;
+    size_t i;
+    int rc;
+
+    if (!runs)
+        return pk_error_set(err, PK_ENOMEM, NULL, -1, "out of memory");
+    for (i = 0; i < s->n; i++)
+        runs[i] = s->n == 1 ? s->profile : s->loaded[pstats_order(i, s->n)];
+    rc = pk_out_open(&out, a->output, false, err);
+    if (rc == PK_OK) {
+        if (a->format == OUT_CSV)
+            rc = pk_render_memory_csv(out.f, runs, paths, s->n, err);
+        else if (a->format == OUT_JSON)
+            rc = pk_render_memory_json(out.f, runs, paths, s->n, err);
+        else
+            rc = pk_render_memory_text(out.f, runs, paths, s->n, err);
+        if (rc == PK_OK)
+            rc = pk_out_commit(&out, err);
+        else
+            pk_out_abort(&out);
+    }
+    free(runs);
+    return rc;
+}
+
 static int run(view_state *s, const view_args *a, pk_error *err)
 {
     pk_select_opts so = {a->keys, a->nkeys, a->reverse, a->restr, a->nrestr};
@@ -275,6 +306,8 @@ static int run(view_state *s, const view_args *a, pk_error *err)
 
     memset(&sel, 0, sizeof sel);
     rc = load_inputs(s, a, err);
+    if (rc == PK_OK && pk_memory_run_count(s->n == 1 ? s->profile : s->loaded[0]) > 0)
+        return render_memory(s, a, err);
     if (rc == PK_OK)
         rc = pk_stdnames_build(&names, s->profile);
     if (rc == PK_OK)
