@@ -8,8 +8,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <profkit/error.h>
+#include <profkit/io.h>
 #include <profkit/profile.h>
 
 #include "buf.h"
@@ -42,12 +44,37 @@ int pk_pstats__write(pk_buf *out, pk_profile *p, int marshal_version,
 bool pk_folded__sniff(const uint8_t *buf, size_t len);
 int pk_folded__read(pk_profile *p, const uint8_t *buf, size_t len, pk_error *err);
 
+/* pk_folded__read() with pk_read_opts' keep_order and stacks_only. */
+int pk_folded__read_with(pk_profile *p, const uint8_t *buf, size_t len,
+                         const pk_read_opts *opts, pk_error *err);
+
+/*
+ * The folded reader in pieces, for streaming: begin, feed any number of
+ * pieces (lines may be cut anywhere), end, then free (always, also after
+ * a failure). Only a partial line is kept between pieces. end() derives
+ * the functions and edges unless opts->stacks_only; opts may be NULL. Each returns PK_OK, PK_EFORMAT or PK_ENOMEM;
+ * err is the one given to begin().
+ */
+typedef struct pk_folded__reader pk_folded__reader;
+int pk_folded__begin(pk_folded__reader **out, pk_profile *p, const pk_read_opts *opts,
+                     pk_error *err);
+int pk_folded__feed(pk_folded__reader *r, const uint8_t *buf, size_t len);
+int pk_folded__end(pk_folded__reader *r);
+void pk_folded__reader_free(pk_folded__reader *r);
+
+/* Writes p's stacks as folded lines to f, in flamegraph.pl's sort order.
+ * PK_OK, PK_ENODATA (no stacks), PK_EIO or PK_ENOMEM. */
+int pk_folded__write(FILE *f, pk_profile *p, pk_error *err);
+
 bool pk_lprof__sniff(const uint8_t *buf, size_t len);
 int pk_lprof__read(pk_profile *p, const uint8_t *buf, size_t len, pk_error *err);
+/* Appends p's line data as a pickled LineStats (protocol 4) that
+ * line_profiler's load_stats() reads. PK_OK, PK_ENODATA (no line data),
+ * PK_EINVAL or PK_ENOMEM. */
+int pk_lprof__write(pk_buf *out, pk_profile *p, pk_error *err);
 
 bool pk_mprof__sniff(const uint8_t *buf, size_t len);
 int pk_mprof__read(pk_profile *p, const uint8_t *buf, size_t len, pk_error *err);
-
 /* Appends p's memory runs as an mprof .dat (numbers exact, in mprof's
  * layout when that is exact). PK_OK, PK_ENODATA (no memory part) or PK_ENOMEM. */
 int pk_mprof__write(pk_buf *out, const pk_profile *p, pk_error *err);

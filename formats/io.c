@@ -191,7 +191,10 @@ static int parse_bytes(pk_profile **out, const uint8_t *buf, size_t len,
     rc = pk_profile_new(&p);
     if (rc != PK_OK)
         return pk_error_set(err, rc, NULL, -1, "out of memory");
-    rc = read_as(p, f, buf, len, err);
+    if (f == PK_FORMAT_FOLDED)
+        rc = pk_folded__read_with(p, buf, len, opts, err); /* it takes options */
+    else
+        rc = read_as(p, f, buf, len, err);
     if (rc != PK_OK) {
         pk_profile_free(p);
         return rc;
@@ -224,6 +227,56 @@ int pk_read_buffer(pk_profile **out, const void *buf, size_t len,
     if (rc != PK_OK)
         pk_error_set_path(err, name);
     return rc;
+}
+
+/* Feeds the rest of f to the folded reader piece by piece, after the
+ * first piece already read: only the current line and the stacks stay in
+ * memory, so a folded file need not fit in memory to be read. */
+static int stream_folded(pk_profile **out, FILE *f, const pk_buf *first,
+                         const pk_read_opts *opts, pk_error *err)
+{
+    pk_profile *p = NULL;
+    pk_folded__reader *r = NULL;
+    uint8_t *chunk = pk_malloc(READ_CHUNK);
+    size_t total = first->len, n = READ_CHUNK;
+    int rc = chunk ? pk_profile_new(&p) : PK_ENOMEM;
+
+    if (rc != PK_OK)
+        rc = pk_error_set(err, PK_ENOMEM, NULL, -1, "out of memory");
+    if (rc == PK_OK)
+        rc = pk_folded__begin(&r, p, opts, err);
+    if (rc == PK_OK)
+        rc = pk_folded__feed(r, first->data, first->len);
+    while (rc == PK_OK && first->len == READ_CHUNK && n == READ_CHUNK) {
+        n = fread(chunk, 1, READ_CHUNK, f);
+        total += n;
+        if (total > opts->max_input)
+            rc = pk_error_set(err, PK_EFORMAT, NULL, -1,
+                              "input larger than the %zu-byte limit", opts->max_input);
+        else if (n < READ_CHUNK && ferror(f))
+            rc = pk_error_set(err, PK_EIO, NULL, -1, "read failed: %s", strerror(errno));
+        else
+            rc = pk_folded__feed(r, chunk, n);
+    }
+    if (rc == PK_OK)
+        rc = pk_folded__end(r);
+    pk_folded__reader_free(r);
+    pk_free(chunk);
+    if (rc != PK_OK)
+        pk_profile_free(p);
+    else
+        *out = p;
+    return rc;
+}
+
+/* True when the first piece of a file says: stream it as folded text. */
+static bool streams_as_folded(const pk_buf *first, const pk_read_opts *opts)
+{
+    if (first->len == 0 || is_gzip(first->data, first->len))
+        return false;
+    if (opts->format == PK_FORMAT_AUTO)
+        return pk_detect_format(first->data, first->len) == PK_FORMAT_FOLDED;
+    return opts->format == PK_FORMAT_FOLDED;
 }
 
 /* A path that cannot be opened or is a directory is the caller's mistake
@@ -262,9 +315,27 @@ int pk_read(pk_profile **out, const char *path, const pk_read_opts *opts,
         pk_error_set_path(err, name);
         return err ? err->code : PK_EINVAL;
     }
+    /* One piece first: folded text streams from there. */
+    rc = pk_buf_reserve(&raw, READ_CHUNK) ? PK_OK
+                                          : pk_error_set(err, PK_ENOMEM, NULL, -1, "out of memory");
+    if (rc == PK_OK) {
+        raw.len = fread(raw.data, 1, READ_CHUNK, f);
+        if (raw.len < READ_CHUNK && ferror(f))
+            rc = pk_error_set(err, PK_EIO, NULL, -1, "read failed: %s", strerror(errno));
+    }
+    if (rc == PK_OK && streams_as_folded(&raw, opts)) {
+        rc = stream_folded(out, f, &raw, opts, err);
+        if (!is_stdin)
+            fclose(f);
+        if (rc != PK_OK)
+            pk_error_set_path(err, name);
+        pk_buf_dispose(&raw);
+        return rc;
+    }
     /* Compressed input may be up to max_input too; the gunzip cap then
      * bounds what it expands to. */
-    rc = slurp(&raw, f, opts->max_input, err);
+    if (rc == PK_OK && raw.len == READ_CHUNK)
+        rc = slurp(&raw, f, opts->max_input, err);
     if (!is_stdin)
         fclose(f);
     if (rc == PK_OK)
@@ -283,7 +354,11 @@ int pk_write(FILE *f, pk_profile *p, const pk_write_opts *opts, pk_error *err)
 
     if (!opts)
         opts = &defaults;
-    if (opts->format == PK_FORMAT_MPROF)
+    if (opts->format == PK_FORMAT_FOLDED)
+        return pk_folded__write(f, p, err); /* streams its lines to f */
+    if (opts->format == PK_FORMAT_LPROF)
+        rc = pk_lprof__write(&out, p, err);
+    else if (opts->format == PK_FORMAT_MPROF)
         rc = pk_mprof__write(&out, p, err);
     else if (opts->format != PK_FORMAT_PSTATS)
         return pk_error_set(err, PK_EINVAL, NULL, -1, "no writer for format %s",

@@ -13,6 +13,7 @@
 #ifndef PROFKIT_IO_H
 #define PROFKIT_IO_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -33,9 +34,15 @@ typedef enum pk_format {
 typedef struct pk_read_opts {
     pk_format format;  /* PK_FORMAT_AUTO: decide from the content */
     size_t max_input;  /* bytes, after decompression */
+    /* Folded stacks: also keep the order of the input lines, which flame
+     * charts need; memory then grows with the lines, not only the stacks. */
+    bool keep_order;
+    /* Folded stacks: skip deriving functions and call edges from them; a
+     * flame graph needs only the stacks. */
+    bool stacks_only;
 } pk_read_opts;
 
-#define PK_READ_OPTS_INIT {PK_FORMAT_AUTO, PK_DEFAULT_MAX_INPUT}
+#define PK_READ_OPTS_INIT {PK_FORMAT_AUTO, PK_DEFAULT_MAX_INPUT, false, false}
 
 /*
  * Reads path ("-" for stdin) into a new profile stored in *out.

@@ -5,9 +5,12 @@
 #include "analysis.h"
 #include "callgraph.h"
 #include "error.h"
+#include "flame.h"
 #include "io.h"
+#include "lines.h"
 #include "memory.h"
 #include "profile.h"
 #include "render.h"
+#include "stacks.h"
 
 #endif

@@ -6,6 +6,7 @@
  * before it was seen as an entry.
  */
 #include <profkit/analysis.h>
+#include <profkit/stacks.h>
 
 #include <string.h>
 
@@ -194,7 +195,21 @@ static int rebuild_from(pk_profile **out, pk_profile *const *inputs, size_t n,
 int pk_profile_merge(pk_profile **out, pk_profile *const *inputs, size_t n,
                      pk_error *err)
 {
-    return rebuild_from(out, inputs, n, false, err);
+    int rc = rebuild_from(out, inputs, n, false, err);
+    bool stacks = n > 0;
+    size_t i;
+
+    /* Sampled stacks (folded inputs) are concatenated as well, so that a
+     * merge of folded files can be written as folded again. */
+    for (i = 0; i < n; i++)
+        stacks = stacks && pk_stacks_present(inputs[i]);
+    for (i = 0; rc == PK_OK && stacks && i < n; i++)
+        rc = pk_stacks_merge_into(*out, inputs[i], err);
+    if (rc != PK_OK && *out) {
+        pk_profile_free(*out);
+        *out = NULL;
+    }
+    return rc;
 }
 
 int pk_profile_strip_dirs(pk_profile **out, pk_profile *src, pk_error *err)

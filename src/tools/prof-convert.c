@@ -26,7 +26,8 @@ static const pk_opt options[] = {
 
 static const pk_cli cli = {
     "prof-convert", "[OPTION]... FILE... -o OUT",
-    "Convert and merge profiles. Formats: pstats.",
+    "Convert and merge profiles. Formats: pstats, lprof (line data from one .lprof),\n"
+    "folded (the stacks of every input, summed).",
     options, NULL,
 };
 
@@ -64,6 +65,17 @@ static int handle_option(convert_args *a, int id, const char *arg)
     return PK_EXIT_OK;
 }
 
+/* -o NAME.EXT writes the format named EXT (run.lprof: lprof) unless
+ * --to names one; other extensions keep the default. */
+static void format_from_extension(convert_args *a)
+{
+    const char *dot = strrchr(a->output, '.');
+    pk_format f = dot && !strchr(dot, '/') ? pk_format_from_name(dot + 1) : PK_FORMAT_AUTO;
+
+    if (!a->format_given && f != PK_FORMAT_AUTO)
+        a->write.format = f;
+}
+
 static int parse_args(convert_args *a, int argc, char **argv)
 {
     pk_read_opts rdefaults = PK_READ_OPTS_INIT;
@@ -85,6 +97,7 @@ static int parse_args(convert_args *a, int argc, char **argv)
         return pk_cli_usage_error(&cli, "no input file given");
     if (!a->output)
         return pk_cli_usage_error(&cli, "no output given: use -o FILE (or -o - for stdout)");
+    format_from_extension(a);
     if (strcmp(a->output, "-") == 0 && isatty(STDOUT_FILENO))
         return pk_cli_usage_error(&cli, "refusing to write binary output to a terminal");
     return PK_EXIT_OK;

@@ -31,6 +31,12 @@ static const pk_opt options[] = {
     {"format", 'F', required_argument, "FMT", "output as text (default), csv or json"},
     {"output", 'o', required_argument, "FILE", "write to FILE instead of stdout"},
     {"from", 0, required_argument, "FORMAT", "read inputs as FORMAT (default: detect)"},
+    {"unit", 'u', required_argument, "SECONDS",
+     "line tables (.lprof): unit of the Time columns (default 1e-6)"},
+    {"skip-zero", 'z', no_argument, NULL,
+     "line tables: leave out functions whose total time is zero"},
+    {"summarize", 'm', no_argument, NULL,
+     "line tables: end with a total-time line per function"},
     {NULL, 0, 0, NULL, NULL},
 };
 
@@ -40,7 +46,9 @@ static const pk_cli cli = {
     "Several files are merged as pstats.Stats(FILE...) merges them.",
     options,
     "Restrictions (--limit, --filter, a --callers/--callees REGEX) apply in the\n"
-    "order given, as the arguments of pstats' print_stats() do.\n",
+    "order given, as the arguments of pstats' print_stats() do.\n"
+    "A .lprof file (line_profiler) prints what `python3 -m line_profiler FILE`\n"
+    "prints; --sort time orders its functions by total time (line_profiler -t).\n",
 };
 
 typedef enum out_format { OUT_TEXT, OUT_CSV, OUT_JSON } out_format;
@@ -57,6 +65,8 @@ typedef struct view_args {
     pk_read_opts read;
     char **inputs;
     size_t ninputs;
+    pk_lines_report_opts lines; /* -u, -z, -m */
+    bool lines_given;
 } view_args;
 
 static int add_sort_keys(view_args *a, const char *list)
@@ -131,6 +141,13 @@ static int handle_option(view_args *a, int id, const char *arg)
     case 'r': a->reverse = true; return PK_EXIT_OK;
     case 'F': return set_format(a, arg);
     case 'o': a->output = arg; return PK_EXIT_OK;
+    case 'u':
+        a->lines_given = true;
+        if (!pk_cli_parse_double(arg, &a->lines.output_unit) || !(a->lines.output_unit > 0))
+            return pk_cli_usage_error(&cli, "--unit wants a positive number, not '%s'", arg);
+        return PK_EXIT_OK;
+    case 'z': a->lines.skip_zero = a->lines_given = true; return PK_EXIT_OK;
+    case 'm': a->lines.summarize = a->lines_given = true; return PK_EXIT_OK;
     default: break;
     }
     if (id == pk_cli_id(&cli, "callers"))
@@ -152,8 +169,11 @@ static int parse_args(view_args *a, int argc, char **argv)
     const char *arg;
     int id;
 
+    pk_lines_report_opts ldefaults = PK_LINES_REPORT_OPTS_INIT;
+
     memset(a, 0, sizeof *a);
     a->read = defaults;
+    a->lines = ldefaults;
     while ((id = pk_cli_next(&cli, argc, argv, &arg)) != -1) {
         int rc = id == '?' ? PK_EXIT_USAGE : handle_option(a, id, arg);
         if (rc != PK_EXIT_OK)
@@ -296,6 +316,61 @@ static int render_memory(view_state *s, const view_args *a, pk_error *err)
     return rc;
 }
 
+/* Python's tempfile.gettempdir() looks at these first (line_profiler uses
+ * it to recognise notebook cells); NULL leaves the default, /tmp. */
+static const char *python_tmpdir(void)
+{
+    static const char *const vars[] = {"TMPDIR", "TEMP", "TMP"};
+    size_t i;
+
+    for (i = 0; i < sizeof vars / sizeof vars[0]; i++) {
+        const char *v = getenv(vars[i]);
+        if (v && *v)
+            return v;
+    }
+    return NULL;
+}
+
+/* .lprof inputs get line_profiler's tables. The pstats options that
+ * select or reshape rows have no meaning there, except --sort by time. */
+static int render_lines(view_state *s, const view_args *a, pk_error *err)
+{
+    pk_lines_report_opts lo = a->lines;
+    pk_out out;
+    size_t i;
+    int rc;
+
+    if (!pk_lines_present(s->profile))
+        return pk_error_set(err, PK_EINVAL, NULL, -1, "line tables show one .lprof "
+                            "file at a time, without --strip-dirs");
+    if (a->nrestr || a->kind != PK_REPORT_STATS)
+        return pk_error_set(err, PK_EINVAL, NULL, -1, "--limit, --filter, --callers "
+                            "and --callees do not apply to line tables");
+    for (i = 0; i < a->nkeys; i++) {
+        if (a->keys[i] != PK_SORT_TIME && a->keys[i] != PK_SORT_CUMULATIVE)
+            return pk_error_set(err, PK_EINVAL, NULL, -1, "line tables sort only by "
+                                "total time (--sort time)");
+        lo.sort_by_time = true;
+    }
+    lo.reverse = a->reverse;
+    lo.tmpdir = python_tmpdir();
+    lo.paths = (const char *const *)a->inputs;
+    lo.npaths = a->ninputs;
+    rc = pk_out_open(&out, a->output, false, err);
+    if (rc != PK_OK)
+        return rc;
+    if (a->format == OUT_CSV)
+        rc = pk_render_lines_csv(out.f, s->profile, &lo, err);
+    else if (a->format == OUT_JSON)
+        rc = pk_render_lines_json(out.f, s->profile, &lo, err);
+    else
+        rc = pk_render_lines_text(out.f, s->profile, &lo, err);
+    if (rc == PK_OK)
+        return pk_out_commit(&out, err);
+    pk_out_abort(&out);
+    return rc;
+}
+
 static int run(view_state *s, const view_args *a, pk_error *err)
 {
     pk_select_opts so = {a->keys, a->nkeys, a->reverse, a->restr, a->nrestr};
@@ -308,6 +383,11 @@ static int run(view_state *s, const view_args *a, pk_error *err)
     rc = load_inputs(s, a, err);
     if (rc == PK_OK && pk_memory_run_count(s->n == 1 ? s->profile : s->loaded[0]) > 0)
         return render_memory(s, a, err);
+    if (rc == PK_OK && pk_profile_source(s->profile) == PK_SOURCE_LPROF)
+        return render_lines(s, a, err);
+    if (rc == PK_OK && a->lines_given)
+        return pk_error_set(err, PK_EINVAL, NULL, -1,
+                            "--unit, --skip-zero and --summarize apply to line tables only");
     if (rc == PK_OK)
         rc = pk_stdnames_build(&names, s->profile);
     if (rc == PK_OK)

@@ -1,0 +1,4 @@
+def f(a, b):
+    a @= b
+    return a @ b
+x = 1

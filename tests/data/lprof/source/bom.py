@@ -1,0 +1,3 @@
+﻿@profile
+def f():
+    return 1

@@ -1,0 +1,6 @@
+def f():
+    s = 'abc\
+  def'
+    t = 'unterminated
+    return s
+x = 1

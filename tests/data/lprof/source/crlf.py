@@ -1,0 +1,5 @@
+@profile
+def f():
+    x = 1
+    return x
+y = 2

@@ -1,0 +1,7 @@
+def f():
+	if x:
+		y = 1
+	return 2
+
+def g():
+        pass

@@ -1,0 +1,6 @@
+def f():
+    s = '''a\
+b\\
+c'''
+    return s
+z=3

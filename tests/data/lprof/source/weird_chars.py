@@ -1,0 +1,4 @@
+def f():
+    x = $y ? 1
+    return x
+y=1
