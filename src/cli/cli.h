@@ -10,6 +10,8 @@
 #include <stdio.h>
 
 #include <profkit/error.h>
+#include <profkit/io.h>
+#include <profkit/profile.h>
 
 /* Exit codes, documented in README.md and every man page. */
 enum {
@@ -81,6 +83,15 @@ int pk_out_commit(pk_out *o, pk_error *err);
 
 /* Drops the output: the temporary file is removed. Safe after commit. */
 void pk_out_abort(pk_out *o);
+
+/* pstats.Stats(a, b, c) loads a, then adds c, then b: the input merged
+ * i-th of n. The mapping is its own inverse. */
+size_t pk_cli_merge_index(size_t i, size_t n);
+
+/* Reads paths and merges them in pstats' order into *out (one input is
+ * returned as read). Returns a pk_status; err names the failing input. */
+int pk_cli_load_merged(pk_profile **out, char *const *paths, size_t n,
+                       const pk_read_opts *opts, pk_error *err);
 
 /* Quiet exit on a closed pipe: SIGPIPE ends the process without a message,
  * as for other Unix filters. Call at the start of main. */

@@ -103,28 +103,6 @@ static int parse_args(convert_args *a, int argc, char **argv)
     return PK_EXIT_OK;
 }
 
-/* Loads every input in pstats.Stats(a, b, c)'s merge order (a, c, b)
- * and merges them into *out. */
-static int load_merged(pk_profile **out, const convert_args *a, pk_error *err)
-{
-    pk_profile **loaded = calloc(a->ninputs, sizeof *loaded);
-    size_t i;
-    int rc = loaded ? PK_OK : pk_error_set(err, PK_ENOMEM, NULL, -1, "out of memory");
-
-    for (i = 0; rc == PK_OK && i < a->ninputs; i++)
-        rc = pk_read(&loaded[i], a->inputs[i == 0 ? 0 : a->ninputs - i], &a->read, err);
-    if (rc == PK_OK && a->ninputs == 1) {
-        *out = loaded[0]; /* nothing to merge */
-        loaded[0] = NULL;
-    } else if (rc == PK_OK) {
-        rc = pk_profile_merge(out, loaded, a->ninputs, err);
-    }
-    for (i = 0; loaded && i < a->ninputs; i++)
-        pk_profile_free(loaded[i]);
-    free(loaded);
-    return rc;
-}
-
 int main(int argc, char **argv)
 {
     convert_args args;
@@ -137,7 +115,7 @@ int main(int argc, char **argv)
     rc = parse_args(&args, argc, argv);
     if (rc != PK_EXIT_OK)
         return rc;
-    rc = load_merged(&merged, &args, &err);
+    rc = pk_cli_load_merged(&merged, args.inputs, args.ninputs, &args.read, &err);
     if (rc == PK_OK)
         rc = pk_out_open(&out, args.output, true, &err);
     if (rc == PK_OK) {

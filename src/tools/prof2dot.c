@@ -246,35 +246,6 @@ static int parse_args(args *a, int argc, char **argv)
 
 /* ---- reading ---- */
 
-/* pstats.Stats(a, b, c) loads a, then adds c, then b. */
-static size_t pstats_order(size_t i, size_t n)
-{
-    return i == 0 ? 0 : n - i;
-}
-
-static int load(pk_profile **out, const args *a, pk_error *err)
-{
-    pk_profile **loaded = calloc(a->ninputs, sizeof *loaded);
-    size_t i;
-    int rc = PK_OK;
-
-    *out = NULL;
-    if (!loaded)
-        return pk_error_set(err, PK_ENOMEM, NULL, -1, "out of memory");
-    for (i = 0; rc == PK_OK && i < a->ninputs; i++)
-        rc = pk_read(&loaded[i], a->inputs[pstats_order(i, a->ninputs)], &a->read, err);
-    if (rc == PK_OK && a->ninputs == 1) {
-        *out = loaded[0];
-        loaded[0] = NULL;
-    } else if (rc == PK_OK) {
-        rc = pk_profile_merge(out, loaded, a->ninputs, err);
-    }
-    for (i = 0; i < a->ninputs; i++)
-        pk_profile_free(loaded[i]);
-    free(loaded);
-    return rc;
-}
-
 /* ---- selecting ---- */
 
 static int apply_regexes(pk_callgraph *g, const char *const *list, size_t n, bool hide,
@@ -360,7 +331,7 @@ static int run(const args *a, pk_error *err)
 {
     pk_profile *p = NULL;
     pk_callgraph *g = NULL;
-    int rc = load(&p, a, err);
+    int rc = pk_cli_load_merged(&p, a->inputs, a->ninputs, &a->read, err);
 
     if (rc == PK_OK) {
         pk_error_clear(err); /* later messages name no input file */

@@ -205,13 +205,6 @@ static char *file_line(const char *path)
     return line;
 }
 
-/* pstats.Stats(a, b, c) loads a, then adds c, then b: the order in which
- * the i-th input is merged. */
-static size_t pstats_order(size_t i, size_t n)
-{
-    return i == 0 ? 0 : n - i;
-}
-
 typedef struct view_state {
     pk_profile **loaded;
     pk_profile *profile; /* the merged (and stripped) profile */
@@ -233,7 +226,7 @@ static int load_inputs(view_state *s, const view_args *a, pk_error *err)
     if (!s->loaded || !s->file_lines || !s->paths)
         return pk_error_set(err, PK_ENOMEM, NULL, -1, "out of memory");
     for (i = 0; rc == PK_OK && i < s->n; i++) {
-        const char *path = a->inputs[pstats_order(i, s->n)];
+        const char *path = a->inputs[pk_cli_merge_index(i, s->n)];
         rc = pk_read(&s->loaded[i], path, &a->read, err);
         s->paths[i] = path;
         if (rc != PK_OK || strcmp(path, "-") == 0)
@@ -286,7 +279,7 @@ static int render(FILE *f, view_state *s, const view_args *a, pk_stdnames *names
 }
 
 /* mprof .dat inputs get the memory summary instead of the pstats tables,
- * in command-line order (pstats_order is its own inverse). */
+ * in command-line order (pk_cli_merge_index is its own inverse). */
 static int render_memory(view_state *s, const view_args *a, pk_error *err)
 {
     const pk_profile **runs = calloc(s->n, sizeof *runs);
@@ -298,7 +291,7 @@ static int render_memory(view_state *s, const view_args *a, pk_error *err)
     if (!runs)
         return pk_error_set(err, PK_ENOMEM, NULL, -1, "out of memory");
     for (i = 0; i < s->n; i++)
-        runs[i] = s->n == 1 ? s->profile : s->loaded[pstats_order(i, s->n)];
+        runs[i] = s->n == 1 ? s->profile : s->loaded[pk_cli_merge_index(i, s->n)];
     rc = pk_out_open(&out, a->output, false, err);
     if (rc == PK_OK) {
         if (a->format == OUT_CSV)
