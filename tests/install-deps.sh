@@ -10,15 +10,21 @@ packages=(
   libcairo2-dev fonts-dejavu-core python3-memory-profiler
   chromium nodejs
   python3-line-profiler
+  valgrind
 )
 
-# The browser test drives chromium with playwright-core, pinned in
-# tests/browser/package-lock.json; npm ci fetches it when it is missing.
+# The node-side tests (playwright-core driving chromium, speedscope,
+# pprof-format) are pinned in tests/browser/package-lock.json; npm ci
+# fetches them when any is missing.
 browser_driver() {
   local dir
   dir="$(cd "$(dirname "$0")" && pwd)/browser"
-  [ -d "$dir/node_modules/playwright-core" ] && return 0
-  echo "installing playwright-core in $dir (npm ci)" >&2
+  local m need=0
+  for m in playwright-core speedscope pprof-format; do
+    [ -d "$dir/node_modules/$m" ] || need=1
+  done
+  [ "$need" = 0 ] && return 0
+  echo "installing node test packages in $dir (npm ci)" >&2
   (cd "$dir" && npm ci --no-audit --no-fund >/dev/null)
 }
 
