@@ -24,6 +24,9 @@ static const struct {
     {PK_FORMAT_FOLDED, "folded"},
     {PK_FORMAT_LPROF, "lprof"},
     {PK_FORMAT_MPROF, "mprof"},
+    {PK_FORMAT_CALLGRIND, "callgrind"},
+    {PK_FORMAT_PPROF, "pprof"},
+    {PK_FORMAT_SPEEDSCOPE, "speedscope"},
 };
 
 const char *pk_format_name(pk_format f)

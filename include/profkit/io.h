@@ -25,7 +25,10 @@ typedef enum pk_format {
     PK_FORMAT_PSTATS, /* cProfile / profile.py / pstats.dump_stats (marshal) */
     PK_FORMAT_FOLDED, /* Brendan Gregg's folded stacks (text) */
     PK_FORMAT_LPROF,  /* line_profiler .lprof (pickle) */
-    PK_FORMAT_MPROF   /* memory_profiler mprof .dat (text) */
+    PK_FORMAT_MPROF,  /* memory_profiler mprof .dat (text) */
+    PK_FORMAT_CALLGRIND, /* valgrind's callgrind format (KCachegrind) */
+    PK_FORMAT_PPROF,     /* pprof profile.proto, usually gzip'd */
+    PK_FORMAT_SPEEDSCOPE /* speedscope's JSON file format (written only) */
 } pk_format;
 
 /* Largest input accepted after decompression: a gzip bomb stops here. */

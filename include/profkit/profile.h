@@ -144,7 +144,9 @@ typedef enum pk_source_format {
     PK_SOURCE_PSTATS,
     PK_SOURCE_FOLDED,
     PK_SOURCE_LPROF,
-    PK_SOURCE_MPROF
+    PK_SOURCE_MPROF,
+    PK_SOURCE_CALLGRIND,
+    PK_SOURCE_PPROF
 } pk_source_format;
 
 pk_source_format pk_profile_source(const pk_profile *p);
