@@ -255,6 +255,14 @@ void pk_out_abort(pk_out *o)
     o->tmp_path = o->path = NULL;
 }
 
+int pk_out_fail(pk_out *o, pk_error *err)
+{
+    if (err->code == PK_EIO)
+        pk_error_set_path(err, o->path ? o->path : "<stdout>");
+    pk_out_abort(o);
+    return err->code;
+}
+
 void pk_cli_init(void)
 {
     signal(SIGPIPE, SIG_DFL);

@@ -84,6 +84,11 @@ int pk_out_commit(pk_out *o, pk_error *err);
 /* Drops the output: the temporary file is removed. Safe after commit. */
 void pk_out_abort(pk_out *o);
 
+/* After writing into o failed: an I/O error names the output (the
+ * message then reads "OUT: write failed: ..."), and the output is dropped.
+ * Returns err->code. */
+int pk_out_fail(pk_out *o, pk_error *err);
+
 /* pstats.Stats(a, b, c) loads a, then adds c, then b: the input merged
  * i-th of n. The mapping is its own inverse. */
 size_t pk_cli_merge_index(size_t i, size_t n);

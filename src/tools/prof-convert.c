@@ -123,7 +123,7 @@ int main(int argc, char **argv)
         if (rc == PK_OK)
             rc = pk_out_commit(&out, &err);
         else
-            pk_out_abort(&out);
+            pk_out_fail(&out, &err);
     }
     pk_profile_free(merged);
     return rc == PK_OK ? PK_EXIT_OK : pk_cli_report(&cli, &err);
