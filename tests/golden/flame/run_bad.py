@@ -30,7 +30,9 @@ def main():
             name, args, pattern = line.split("\t")
             n += 1
             out = os.path.join(tmp, name + ".svg")
-            r = subprocess.run([a.tool] + shlex.split(args) + [os.path.join(a.bad, name), "-o", out],
+            # PROFKIT_WRAPPER: e.g. valgrind (meson test --setup=valgrindtools).
+            wrapper = shlex.split(os.environ.get("PROFKIT_WRAPPER", ""))
+            r = subprocess.run(wrapper + [a.tool] + shlex.split(args) + [os.path.join(a.bad, name), "-o", out],
                                capture_output=True, text=True)
             lines = r.stderr.splitlines()
             ok = (r.returncode == 2 and len(lines) == 1 and re.search(pattern, lines[0])

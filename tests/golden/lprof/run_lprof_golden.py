@@ -82,7 +82,9 @@ def check_bad(tool, bad_dir):
         entries = [line.rstrip("\n").split("\t", 1) for line in f if line.strip()]
     for name, message in entries:
         path = os.path.join(rel, name)
-        proc = subprocess.run([tool, path], cwd=lc.ROOT, env=lc.env(),
+        # PROFKIT_WRAPPER: e.g. valgrind (meson test --setup=valgrindtools).
+        wrapper = shlex.split(os.environ.get("PROFKIT_WRAPPER", ""))
+        proc = subprocess.run(wrapper + [tool, path], cwd=lc.ROOT, env=lc.env(),
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         want = "pstat-view: %s: lprof: %s\n" % (path, message)
         got = proc.stderr.decode("utf-8", "replace")
