@@ -30,4 +30,10 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   meson test -C build-san --print-errorlogs --num-processes 2 --timeout-multiplier 3
 
+echo "== fuzzing (clang, libFuzzer, ASan + UBSan, ${PROFKIT_FUZZ_SECONDS:-15} s per reader) =="
+# A short bounded run of every fuzz target; new inputs stay in the build
+# dir, so the tree is unchanged. A longer campaign: see README "Fuzzing".
+FUZZ_BUILD=build-fuzz-ci FUZZ_CORPUS_DIR=build-fuzz-ci/corpus \
+  tests/fuzz/run-fuzz.sh "${PROFKIT_FUZZ_SECONDS:-15}"
+
 echo "all test suites passed"
