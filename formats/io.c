@@ -96,6 +96,21 @@ static bool is_gzip(const uint8_t *buf, size_t len)
     return len >= 2 && buf[0] == 0x1f && buf[1] == 0x8b;
 }
 
+/* zlib allocates through pk_malloc too, so that allocation-failure tests
+ * reach its failures. */
+static voidpf zlib_alloc(voidpf opaque, uInt items, uInt size)
+{
+    size_t n;
+    (void)opaque;
+    return pk_size_mul(&n, items, size) ? pk_malloc(n) : Z_NULL;
+}
+
+static void zlib_free(voidpf opaque, voidpf p)
+{
+    (void)opaque;
+    pk_free(p);
+}
+
 /* Inflates one or more concatenated gzip members into out, at most max
  * bytes: a small file cannot expand into gigabytes (a zip bomb). */
 static int gunzip(pk_buf *out, const uint8_t *in, size_t len, size_t max,
@@ -106,8 +121,10 @@ static int gunzip(pk_buf *out, const uint8_t *in, size_t len, size_t max,
     int rc = PK_OK;
 
     memset(&z, 0, sizeof z);
+    z.zalloc = zlib_alloc;
+    z.zfree = zlib_free;
     if (inflateInit2(&z, 16 + MAX_WBITS) != Z_OK)
-        return pk_error_set(err, PK_ENOMEM, "gzip", -1, "cannot start zlib");
+        return pk_error_set(err, PK_ENOMEM, "gzip", -1, "out of memory starting zlib");
     z.next_in = (Bytef *)(uintptr_t)in;
     while (rc == PK_OK) {
         size_t room;
@@ -128,8 +145,9 @@ static int gunzip(pk_buf *out, const uint8_t *in, size_t len, size_t max,
         zrc = inflate(&z, Z_NO_FLUSH);
         out->len = (size_t)(z.next_out - out->data);
         if (out->len > max)
-            rc = pk_error_set(err, PK_EFORMAT, "gzip", -1,
-                              "decompressed size exceeds the %zu-byte limit", max);
+            rc = pk_error_set(err, PK_EFORMAT, "gzip", (int64_t)(z.next_in - in),
+                              "decompressed size exceeds the %zu-byte limit at byte %zu",
+                              max, (size_t)(z.next_in - in));
         else if (zrc == Z_STREAM_END) {
             size_t used = (size_t)(z.next_in - in);
             if (used == len || !is_gzip(in + used, len - used))
@@ -246,6 +264,9 @@ static int stream_folded(pk_profile **out, FILE *f, const pk_buf *first,
 
     if (rc != PK_OK)
         rc = pk_error_set(err, PK_ENOMEM, NULL, -1, "out of memory");
+    if (rc == PK_OK && total > opts->max_input)
+        rc = pk_error_set(err, PK_EFORMAT, NULL, -1,
+                          "input larger than the %zu-byte limit", opts->max_input);
     if (rc == PK_OK)
         rc = pk_folded__begin(&r, p, opts, err);
     if (rc == PK_OK)

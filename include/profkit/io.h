@@ -31,8 +31,11 @@ typedef enum pk_format {
     PK_FORMAT_SPEEDSCOPE /* speedscope's JSON file format (written only) */
 } pk_format;
 
-/* Largest input accepted after decompression: a gzip bomb stops here. */
-#define PK_DEFAULT_MAX_INPUT ((size_t)4 << 30)
+/* Largest input accepted after decompression: a gzip bomb stops here, and
+ * a hostile file cannot make profkit hold more than this (plus the model
+ * built from it). 1 GiB is far above real profiles; the tools let
+ * PROFKIT_MAX_INPUT raise or lower it. */
+#define PK_DEFAULT_MAX_INPUT ((size_t)1 << 30)
 
 typedef struct pk_read_opts {
     pk_format format;  /* PK_FORMAT_AUTO: decide from the content */

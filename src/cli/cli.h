@@ -89,6 +89,18 @@ void pk_out_abort(pk_out *o);
  * Returns err->code. */
 int pk_out_fail(pk_out *o, pk_error *err);
 
+/*
+ * pk_read() with the tools' environment: PROFKIT_MAX_INPUT, when set
+ * ("512M", "4G", a number of bytes; K, M, G are powers of 1024), replaces
+ * opts->max_input, the cap on an input's size after decompression. A bad
+ * value is an input error naming the variable.
+ */
+int pk_cli_read(pk_profile **out, const char *path, const pk_read_opts *opts,
+                pk_error *err);
+
+/* Parses "123", "64K", "512M", "4G" (powers of 1024) into bytes. */
+bool pk_cli_parse_size(const char *s, size_t *out);
+
 /* pstats.Stats(a, b, c) loads a, then adds c, then b: the input merged
  * i-th of n. The mapping is its own inverse. */
 size_t pk_cli_merge_index(size_t i, size_t n);

@@ -157,7 +157,7 @@ static int load(pk_profile **profiles, const plot_args *a, pk_error *err)
 
     ro.format = PK_FORMAT_MPROF;
     for (i = 0; rc == PK_OK && i < a->ninputs; i++)
-        rc = pk_read(&profiles[i], a->inputs[i], &ro, err);
+        rc = pk_cli_read(&profiles[i], a->inputs[i], &ro, err);
     return rc;
 }
 

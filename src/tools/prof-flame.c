@@ -286,7 +286,7 @@ static int check_ignored(const flame_args *a, pk_profile *p, const char *path, p
 static int load_one(pk_profile **out, const flame_args *a, const char *path, bool *approx,
                     pk_error *err)
 {
-    int rc = pk_read(out, path, &a->read, err);
+    int rc = pk_cli_read(out, path, &a->read, err);
 
     if (rc != PK_OK)
         return rc;

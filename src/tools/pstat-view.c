@@ -227,7 +227,7 @@ static int load_inputs(view_state *s, const view_args *a, pk_error *err)
         return pk_error_set(err, PK_ENOMEM, NULL, -1, "out of memory");
     for (i = 0; rc == PK_OK && i < s->n; i++) {
         const char *path = a->inputs[pk_cli_merge_index(i, s->n)];
-        rc = pk_read(&s->loaded[i], path, &a->read, err);
+        rc = pk_cli_read(&s->loaded[i], path, &a->read, err);
         s->paths[i] = path;
         if (rc != PK_OK || strcmp(path, "-") == 0)
             continue; /* stdin has no name or time to show */

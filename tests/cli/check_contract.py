@@ -77,7 +77,7 @@ def reader_error(tool, path, fmt):
 
 
 # Tool-specific cases: (tool, args, stdin, exit code, stderr regex or None,
-# output that must not exist). stdin is None or a path.
+# output that must not exist[, environment]). stdin is None or a path.
 CASES = [
     ("pstat-view", ["--sort", "c", PSTATS], None, 2, r"^pstat-view: unknown sort key 'c'$", None),
     ("pstat-view", ["--limit", "x", PSTATS], None, 2, r"--limit wants a number", None),
@@ -98,6 +98,19 @@ CASES = [
     ("prof-flame", ["--width", "x", FORMATS["folded"]["sample"]], None, 2, r"^prof-flame: ", None),
     ("mprof-plot", ["--window", "3,1", FORMATS["mprof"]["sample"]], None, 2,
      r"^mprof-plot: --window wants T0 < T1", None),
+    # PROFKIT_MAX_INPUT caps an input after decompression: a zip bomb, a
+    # streamed folded file, a plain file; a bad value is an input error.
+    ("pstat-view", [os.path.join(BAD, "gzip", "bomb_8mib_zeros.gz")], None, 2,
+     r"^pstat-view: .*bomb_8mib_zeros\.gz: gzip: decompressed size exceeds the 1048576-byte limit at byte \d+$",
+     None, {"PROFKIT_MAX_INPUT": "1M"}),
+    ("prof-flame", ["-o", "{tmp}/f.svg", FORMATS["folded"]["sample"]], None, 2,
+     r"^prof-flame: .*shapes\.folded: input larger than the 1024-byte limit$", "{tmp}/f.svg",
+     {"PROFKIT_MAX_INPUT": "1K"}),
+    ("mprof-plot", ["-"], FORMATS["mprof"]["sample"], 2,
+     r"^mprof-plot: <stdin>: input larger than the 500-byte limit$", None, {"PROFKIT_MAX_INPUT": "500"}),
+    ("prof2dot", [PSTATS], None, 2, r"^prof2dot: PROFKIT_MAX_INPUT='10Q' is not a size", None,
+     {"PROFKIT_MAX_INPUT": "10Q"}),
+    ("prof-convert", ["-o", "-", PSTATS], None, 0, None, None, {"PROFKIT_MAX_INPUT": "64K"}),
 ]
 
 
@@ -164,23 +177,27 @@ def generic_cases(tool, tmp, files):
     return cases
 
 
-def run(argv, bindir, stdin=None, stdout=subprocess.PIPE):
+def run(argv, bindir, stdin=None, stdout=subprocess.PIPE, env=None):
     argv = WRAPPER + [os.path.join(bindir, argv[0])] + argv[1:]
     inp = open(stdin, "rb") if stdin else subprocess.DEVNULL
+    environ = dict(os.environ)
+    environ.pop("PROFKIT_MAX_INPUT", None)
+    environ.update(env or {})
     try:
-        return subprocess.run(argv, stdin=inp, stdout=stdout, stderr=subprocess.PIPE, cwd=ROOT)
+        return subprocess.run(argv, stdin=inp, stdout=stdout, stderr=subprocess.PIPE, cwd=ROOT,
+                              env=environ)
     finally:
         if stdin:
             inp.close()
 
 
-def check(bindir, tmp, argv, stdin, code, pattern, absent, result, reference):
+def check(bindir, tmp, argv, stdin, code, pattern, absent, result, reference, env=None):
     problems = []
     if result == "stdout=/dev/full":
         with open("/dev/full", "wb") as full:
             r = run(argv, bindir, stdin, stdout=full)
     else:
-        r = run(argv, bindir, stdin)
+        r = run(argv, bindir, stdin, env=env)
     err = r.stderr.decode("utf-8", "replace")
     if r.returncode == WRAPPER_ERROR and WRAPPER:
         problems.append("memory errors: %s" % err)
@@ -311,13 +328,14 @@ def main():
                 for f in os.listdir(tmp):
                     os.unlink(os.path.join(tmp, f))
             report("%s closed pipe" % tool, closed_pipe(bindir, tool, files[TOOLS[tool]["big"]]))
-        for tool, args, stdin, code, pattern, absent in CASES:
+        for tool, args, stdin, code, pattern, absent, *env in CASES:
             if tool not in tools:
                 continue
             args = [a.replace("{tmp}", tmp) for a in args]
             absent = absent.replace("{tmp}", tmp) if absent else None
             report("%s %s" % (tool, " ".join(args)),
-                   check(bindir, tmp, [tool] + args, stdin, code, pattern, absent, None, None))
+                   check(bindir, tmp, [tool] + args, stdin, code, pattern, absent, None, None,
+                         env[0] if env else None))
     print("%d passed, %d failed" % (passed, failed))
     return 1 if failed else 0
 
