@@ -256,6 +256,21 @@ def build():
     p.b += b"junk"
     case("trailing_bytes.lprof", p.b, "4 bytes after the pickle's STOP opcode at byte %d" % (len(p.b) - 4))
 
+    # Limits. Containers nest without bound in the decoder's flat tables
+    # (no recursion, memory linear in the input): 5000 lists, one inside
+    # the next, fail only for not being a LineStats object.
+    n = 5000
+    p = P(4)
+    at = p.at()
+    p.b += b"]" * n + b"a" * (n - 1) + b"."
+    case("deep_list_nesting.lprof", p.b, "expected a LineStats object, found a list at byte %d" % at)
+    # 64 MARKs may be open at once; the 65th fails where it stands.
+    p = P(4)
+    p.b += b"(" * 64
+    at = p.at()
+    p.b += b"(" + b")" + b"t" * 65 + b"."
+    case("mark_65_deep.lprof", p.b, "more than 64 MARKs open at once at byte %d" % at)
+
 
 def main():
     build()
