@@ -8,6 +8,7 @@
 # tests/data/<TARGET>/ and tests/data/bad/<TARGET>/. Inputs that add
 # coverage go to tests/fuzz/corpus/<TARGET>/ (set FUZZ_CORPUS_DIR to keep
 # them elsewhere, e.g. for a long campaign merged later with -merge=1).
+# tests/fuzz/fuzz_<TARGET>.options adds libFuzzer options for one target.
 # A crash leaves crash-* / leak-* / oom-* / timeout-* under
 # ${FUZZ_ARTIFACTS:-build-fuzz/artifacts}/<TARGET>/ and fails the script.
 set -euo pipefail
@@ -36,9 +37,15 @@ for t in "${targets[@]}"; do
     [ -d "$d" ] && [ "$d" != "$corpus" ] && seeds+=("$d")
   done
   echo "== fuzz_$t for ${seconds}s =="
+  # A target's own libFuzzer options: tests/fuzz/fuzz_<TARGET>.options.
+  extra=()
+  if [ -f tests/fuzz/fuzz_$t.options ]; then
+    read -r -a extra <<<"$(grep -v '^#' tests/fuzz/fuzz_$t.options | tr '\n' ' ')"
+  fi
   log=$artifacts/$t/last-run.log
   if "$dir/tests/fuzz/fuzz_$t" -max_total_time="$seconds" -malloc_limit_mb=256 -rss_limit_mb=1024 \
-      -timeout=10 -print_final_stats=1 -artifact_prefix="$artifacts/$t/" "${seeds[@]}" >"$log" 2>&1; then
+      -timeout=10 -print_final_stats=1 -artifact_prefix="$artifacts/$t/" "${extra[@]}" \
+      "${seeds[@]}" >"$log" 2>&1; then
     grep -E '^stat::(number_of_executed_units|peak_rss_mb)' "$log" || true
   else
     grep -E '^(==[0-9]+==|SUMMARY|.*(crash|leak|oom|timeout)-)' "$log" || tail -n 20 "$log"
