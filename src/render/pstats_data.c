@@ -7,6 +7,7 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include "json.h"
 #include "pyfmt.h"
 
 /* ---- CSV ---- */
@@ -115,9 +116,9 @@ static void json_key(FILE *out, const pk_profile *p, uint32_t fi)
 {
     const pk_func *f = pk_profile_func_c(p, fi);
     fputs("\"file\":", out);
-    pk_print_json_str(out, pk_profile_str(p, f->file));
+    pk_json__print_str(out, pk_profile_str(p, f->file), pk_profile_str_len(p, f->file));
     fprintf(out, ",\"line\":%" PRId64 ",\"name\":", f->line);
-    pk_print_json_str(out, pk_profile_str(p, f->name));
+    pk_json__print_str(out, pk_profile_str(p, f->name), pk_profile_str_len(p, f->name));
 }
 
 static int json_edges(FILE *out, pk_profile *p, uint32_t f, bool callers)
