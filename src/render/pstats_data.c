@@ -183,8 +183,13 @@ int pk_render_pstats_json(FILE *out, pk_profile *p, pk_stdnames *names,
         json_key(out, p, sel->funcs[i]);
         fputc(',', out);
         json_stats(out, &pk_profile_func_c(p, sel->funcs[i])->stats);
-        if (o->kind != PK_REPORT_STATS)
+        if (o->json_both_edges) {
+            rc = json_edges(out, p, sel->funcs[i], true);
+            if (rc == PK_OK)
+                rc = json_edges(out, p, sel->funcs[i], false);
+        } else if (o->kind != PK_REPORT_STATS) {
             rc = json_edges(out, p, sel->funcs[i], o->kind == PK_REPORT_CALLERS);
+        }
         fputc('}', out);
     }
     fputs("]}\n", out);
