@@ -79,4 +79,10 @@ int pk_mprof__read(pk_profile *p, const uint8_t *buf, size_t len, pk_error *err)
  * layout when that is exact). PK_OK, PK_ENODATA (no memory part) or PK_ENOMEM. */
 int pk_mprof__write(pk_buf *out, const pk_profile *p, pk_error *err);
 
+/* Writes p's stacks to f as one speedscope "sampled" profile. A profile
+ * without stacks first gets approximate ones from its call ratios
+ * (pk_stacks_from_calls, so p gains a stacks part). PK_OK, PK_ENODATA (no
+ * stacks and no functions, or differential stacks), PK_EIO or PK_ENOMEM. */
+int pk_speedscope__write(FILE *f, pk_profile *p, pk_error *err);
+
 #endif

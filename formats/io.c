@@ -380,6 +380,8 @@ int pk_write(FILE *f, pk_profile *p, const pk_write_opts *opts, pk_error *err)
         opts = &defaults;
     if (opts->format == PK_FORMAT_FOLDED)
         return pk_folded__write(f, p, err); /* streams its lines to f */
+    if (opts->format == PK_FORMAT_SPEEDSCOPE)
+        return pk_speedscope__write(f, p, err); /* streams too */
     if (opts->format == PK_FORMAT_LPROF)
         rc = pk_lprof__write(&out, p, err);
     else if (opts->format == PK_FORMAT_MPROF)

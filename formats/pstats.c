@@ -726,6 +726,9 @@ int pk_pstats__write(pk_buf *out, pk_profile *p, int marshal_version,
         return pk_error_set(err, PK_EINVAL, FORMAT_NAME, -1,
                             "marshal version %d is not supported (use 2 or 4)",
                             marshal_version);
+    if (!pk_profile_has_function_data(p))
+        return pk_error_set(err, PK_ENODATA, FORMAT_NAME, -1,
+                            "the profile has no function stats to write as pstats");
     memset(&w, 0, sizeof w);
     w.out = out;
     w.p = p;

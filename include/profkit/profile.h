@@ -153,6 +153,14 @@ pk_source_format pk_profile_source(const pk_profile *p);
 void pk_profile_set_source(pk_profile *p, pk_source_format f);
 
 /*
+ * True when the profile holds function stats to write or tabulate: it has
+ * functions, or it was read from pstats or built in code (an empty pstats
+ * file is a valid empty set of stats). False for, e.g., a memory series
+ * without function brackets.
+ */
+bool pk_profile_has_function_data(const pk_profile *p);
+
+/*
  * Sum of tottime over the functions, added in the order pstats adds it:
  * per input file in file order, then file totals in merge order. Readers and
  * merges keep it; it is what the "in N seconds" line prints.

@@ -29,6 +29,9 @@ typedef struct pk_report_opts {
     /* What made the selection: its keys and restrictions are named in
      * the "Ordered by" and "List reduced" lines. */
     const pk_select_opts *select;
+    /* JSON: every function gets both its callers and its callees,
+     * whatever the kind (prof-convert --to json). */
+    bool json_both_edges;
 } pk_report_opts;
 
 /* Prints exactly what pstats' print_stats/print_callers/print_callees

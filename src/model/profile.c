@@ -383,6 +383,12 @@ void pk_profile_set_source(pk_profile *p, pk_source_format f)
     p->source = f;
 }
 
+bool pk_profile_has_function_data(const pk_profile *p)
+{
+    return pk_profile_func_count(p) > 0 || p->source == PK_SOURCE_PSTATS ||
+           p->source == PK_SOURCE_NONE;
+}
+
 double pk_profile_total_time(const pk_profile *p)
 {
     return p->total_time;

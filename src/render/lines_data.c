@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "json.h"
 #include "lines_report.h"
 #include "pyfmt.h"
 
@@ -90,54 +91,10 @@ int pk_render_lines_csv(FILE *out, const pk_profile *p, const pk_lines_report_op
 
 /* ---- JSON ---- */
 
-/* Length of the UTF-8 sequence at s (n bytes left; surrogates included,
- * as names may carry them) and its code point, or 0 if not UTF-8. */
-static size_t utf8_next(const unsigned char *s, size_t n, unsigned *cp)
-{
-    size_t len, i;
-
-    if (s[0] < 0x80) {
-        *cp = s[0];
-        return 1;
-    }
-    len = s[0] >= 0xf0 ? 4 : s[0] >= 0xe0 ? 3 : s[0] >= 0xc2 ? 2 : 0;
-    if (len == 0 || len > n || s[0] > 0xf4)
-        return 0;
-    *cp = s[0] & (0x7f >> len);
-    for (i = 1; i < len; i++) {
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
-        *cp = (*cp << 6) | (s[i] & 0x3f);
-    }
-    if ((len == 3 && *cp < 0x800) || (len == 4 && (*cp < 0x10000 || *cp > 0x10ffff)))
-        return 0;
-    return len;
-}
-
-/* A name as a JSON string, like pk_print_json_str() but for names that
- * may hold NUL bytes: lone surrogates and stray bytes become \u escapes. */
+/* A name as a JSON string (names may hold NUL bytes). */
 static void json_str(FILE *out, const pk_profile *p, pk_str id)
 {
-    const unsigned char *s = (const unsigned char *)pk_profile_str(p, id);
-    size_t len = pk_profile_str_len(p, id), i = 0;
-
-    fputc('"', out);
-    while (i < len) {
-        unsigned cp;
-        size_t k = utf8_next(s + i, len - i, &cp);
-        if (k == 0) {
-            fprintf(out, "\\u%04x", s[i++]);
-            continue;
-        }
-        if (cp == '"' || cp == '\\')
-            fprintf(out, "\\%c", (char)cp);
-        else if (cp < 0x20 || (cp >= 0xd800 && cp <= 0xdfff))
-            fprintf(out, "\\u%04x", cp);
-        else
-            fwrite(s + i, 1, k, out);
-        i += k;
-    }
-    fputc('"', out);
+    pk_json__print_str(out, pk_profile_str(p, id), pk_profile_str_len(p, id));
 }
 
 static void json_func(FILE *out, const pk_profile *p, uint32_t fi, bool first)

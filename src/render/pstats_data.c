@@ -7,6 +7,7 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include "json.h"
 #include "pyfmt.h"
 
 /* ---- CSV ---- */
@@ -115,9 +116,9 @@ static void json_key(FILE *out, const pk_profile *p, uint32_t fi)
 {
     const pk_func *f = pk_profile_func_c(p, fi);
     fputs("\"file\":", out);
-    pk_print_json_str(out, pk_profile_str(p, f->file));
+    pk_json__print_str(out, pk_profile_str(p, f->file), pk_profile_str_len(p, f->file));
     fprintf(out, ",\"line\":%" PRId64 ",\"name\":", f->line);
-    pk_print_json_str(out, pk_profile_str(p, f->name));
+    pk_json__print_str(out, pk_profile_str(p, f->name), pk_profile_str_len(p, f->name));
 }
 
 static int json_edges(FILE *out, pk_profile *p, uint32_t f, bool callers)
@@ -182,8 +183,13 @@ int pk_render_pstats_json(FILE *out, pk_profile *p, pk_stdnames *names,
         json_key(out, p, sel->funcs[i]);
         fputc(',', out);
         json_stats(out, &pk_profile_func_c(p, sel->funcs[i])->stats);
-        if (o->kind != PK_REPORT_STATS)
+        if (o->json_both_edges) {
+            rc = json_edges(out, p, sel->funcs[i], true);
+            if (rc == PK_OK)
+                rc = json_edges(out, p, sel->funcs[i], false);
+        } else if (o->kind != PK_REPORT_STATS) {
             rc = json_edges(out, p, sel->funcs[i], o->kind == PK_REPORT_CALLERS);
+        }
         fputc('}', out);
     }
     fputs("]}\n", out);

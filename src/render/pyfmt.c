@@ -1,5 +1,7 @@
 #include "pyfmt.h"
 
+#include "json.h"
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,54 +82,9 @@ void pk_print_ljust(FILE *out, const char *s, size_t s_width, size_t width)
         fputc(' ', out);
 }
 
-/* Decodes one UTF-8 sequence (surrogates allowed); returns its length, or
- * 0 if the bytes are not a well-formed sequence. */
-static size_t utf8_decode(const unsigned char *p, unsigned *cp)
-{
-    if (p[0] < 0x80) {
-        *cp = p[0];
-        return 1;
-    }
-    if ((p[0] & 0xE0) == 0xC0 && (p[1] & 0xC0) == 0x80) {
-        *cp = ((p[0] & 0x1Fu) << 6) | (p[1] & 0x3Fu);
-        return 2;
-    }
-    if ((p[0] & 0xF0) == 0xE0 && (p[1] & 0xC0) == 0x80 && (p[2] & 0xC0) == 0x80) {
-        *cp = ((p[0] & 0x0Fu) << 12) | ((p[1] & 0x3Fu) << 6) | (p[2] & 0x3Fu);
-        return 3;
-    }
-    if ((p[0] & 0xF8) == 0xF0 && (p[1] & 0xC0) == 0x80 && (p[2] & 0xC0) == 0x80 &&
-        (p[3] & 0xC0) == 0x80) {
-        *cp = ((p[0] & 0x07u) << 18) | ((p[1] & 0x3Fu) << 12) | ((p[2] & 0x3Fu) << 6) |
-              (p[3] & 0x3Fu);
-        return 4;
-    }
-    return 0;
-}
-
 void pk_print_json_str(FILE *out, const char *s)
 {
-    const unsigned char *p = (const unsigned char *)s;
-
-    fputc('"', out);
-    while (*p) {
-        unsigned cp;
-        size_t len = utf8_decode(p, &cp);
-        if (len == 0) {
-            /* Not UTF-8 at all: keep the byte readable as U+00xx. */
-            fprintf(out, "\\u%04x", *p);
-            p++;
-            continue;
-        }
-        if (cp == '"' || cp == '\\')
-            fprintf(out, "\\%c", (char)cp);
-        else if (cp < 0x20 || (cp >= 0xD800 && cp <= 0xDFFF))
-            fprintf(out, "\\u%04x", cp);
-        else
-            fwrite(p, 1, len, out);
-        p += len;
-    }
-    fputc('"', out);
+    pk_json__print_str(out, s, strlen(s));
 }
 
 void pk_print_json_double(FILE *out, double v)

@@ -22,8 +22,8 @@ void pk_print_py_str_repr(FILE *out, const char *s);
 /* Prints s, then spaces up to `width` code points (str.ljust). */
 void pk_print_ljust(FILE *out, const char *s, size_t s_width, size_t width);
 
-/* Prints s as a JSON string literal; lone surrogates stored as
- * generalised UTF-8 (ED A0-BF xx) become \udXXX escapes. */
+/* Prints the NUL-terminated s as a JSON string literal (any bytes: see
+ * pk_json__print_str() in src/model/json.h). */
 void pk_print_json_str(FILE *out, const char *s);
 
 /* A JSON number (shortest round-trip form), or null when not finite. */

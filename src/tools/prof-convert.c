@@ -2,9 +2,13 @@
  * prof-convert: read profiles, merge them, write one in another format.
  *
  *   prof-convert a.pstats b.pstats -o merged.pstats
+ *   prof-convert run.folded -o run.speedscope.json
  *
  * Several inputs merge as pstats.Stats(a, b, ...) merges them, so the
- * result prints in pstat-view exactly as the inputs do together.
+ * result prints in pstat-view exactly as the inputs do together. Besides
+ * the file formats the library writes, --to csv|json prints the merged
+ * function table (pstat-view's machine-readable forms, all functions in
+ * file order, json with every function's callers and callees).
  */
 #include <getopt.h>
 #include <stdlib.h>
@@ -17,7 +21,8 @@
 
 static const pk_opt options[] = {
     {"output", 'o', required_argument, "FILE", "write to FILE ('-' for stdout)"},
-    {"to", 't', required_argument, "FORMAT", "output format (default: from the -o extension, else pstats)"},
+    {"to", 't', required_argument, "FORMAT",
+     "pstats, folded, lprof, mprof, speedscope, csv or json (default: from the -o extension, else pstats)"},
     {"from", 0, required_argument, "FORMAT", "read inputs as FORMAT (default: detect)"},
     {"marshal-version", 0, required_argument, "N",
      "pstats output: 2 loads in Python 2.7 and 3.x (default), 4 is what Python 3 writes"},
@@ -27,18 +32,44 @@ static const pk_opt options[] = {
 static const pk_cli cli = {
     "prof-convert", "[OPTION]... FILE... -o OUT",
     "Convert and merge profiles. Formats: pstats, lprof (line data from one .lprof),\n"
-    "folded (the stacks of every input, summed).",
+    "folded (the stacks of every input, summed), mprof, speedscope (stacks; approximate\n"
+    "ones for pstats input), csv and json (the function table).",
     options, NULL,
 };
 
+/* What -o receives: a profile file, or the function table as text. */
+typedef enum output_kind { OUT_PROFILE, OUT_CSV, OUT_JSON } output_kind;
+
 typedef struct convert_args {
     const char *output;
+    output_kind kind;
     pk_read_opts read;
     pk_write_opts write;
     bool format_given;
     char **inputs;
     size_t ninputs;
 } convert_args;
+
+/* Sets the output from a format name; false if it names none. */
+static bool set_output_format(convert_args *a, const char *name)
+{
+    pk_format f = pk_format_from_name(name);
+
+    a->kind = strcmp(name, "csv") == 0    ? OUT_CSV
+              : strcmp(name, "json") == 0 ? OUT_JSON
+                                          : OUT_PROFILE;
+    if (a->kind == OUT_PROFILE && f == PK_FORMAT_AUTO)
+        return false;
+    if (a->kind == OUT_PROFILE)
+        a->write.format = f;
+    return true;
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), k = strlen(suffix);
+    return n >= k && strcmp(s + n - k, suffix) == 0;
+}
 
 static int handle_option(convert_args *a, int id, const char *arg)
 {
@@ -47,9 +78,8 @@ static int handle_option(convert_args *a, int id, const char *arg)
     if (id == 'o') {
         a->output = arg;
     } else if (id == 't') {
-        a->write.format = pk_format_from_name(arg);
         a->format_given = true;
-        if (a->write.format == PK_FORMAT_AUTO)
+        if (!set_output_format(a, arg))
             return pk_cli_usage_error(&cli, "unknown output format '%s'", arg);
     } else if (id == pk_cli_id(&cli, "from")) {
         a->read.format = pk_format_from_name(arg);
@@ -65,15 +95,27 @@ static int handle_option(convert_args *a, int id, const char *arg)
     return PK_EXIT_OK;
 }
 
-/* -o NAME.EXT writes the format named EXT (run.lprof: lprof) unless
- * --to names one; other extensions keep the default. */
+/* -o NAME.EXT writes the format named EXT (run.lprof: lprof, run.csv:
+ * csv) unless --to names one; NAME.speedscope.json is speedscope's own
+ * naming. Other extensions keep the default. */
 static void format_from_extension(convert_args *a)
 {
     const char *dot = strrchr(a->output, '.');
-    pk_format f = dot && !strchr(dot, '/') ? pk_format_from_name(dot + 1) : PK_FORMAT_AUTO;
 
-    if (!a->format_given && f != PK_FORMAT_AUTO)
-        a->write.format = f;
+    if (a->format_given)
+        return;
+    if (ends_with(a->output, ".speedscope.json"))
+        set_output_format(a, "speedscope");
+    else if (dot && !strchr(dot, '/'))
+        set_output_format(a, dot + 1);
+}
+
+/* Formats a terminal would show as garbage. */
+static bool is_binary(const convert_args *a)
+{
+    return a->kind == OUT_PROFILE &&
+           (a->write.format == PK_FORMAT_PSTATS || a->write.format == PK_FORMAT_LPROF ||
+            a->write.format == PK_FORMAT_PPROF);
 }
 
 static int parse_args(convert_args *a, int argc, char **argv)
@@ -98,9 +140,38 @@ static int parse_args(convert_args *a, int argc, char **argv)
     if (!a->output)
         return pk_cli_usage_error(&cli, "no output given: use -o FILE (or -o - for stdout)");
     format_from_extension(a);
-    if (strcmp(a->output, "-") == 0 && isatty(STDOUT_FILENO))
+    if (strcmp(a->output, "-") == 0 && is_binary(a) && isatty(STDOUT_FILENO))
         return pk_cli_usage_error(&cli, "refusing to write binary output to a terminal");
     return PK_EXIT_OK;
+}
+
+/* The function table of the merged profile, as pstat-view --format
+ * csv|json prints it: every function in file order. */
+static int write_table(FILE *f, pk_profile *p, const convert_args *a, pk_error *err)
+{
+    pk_select_opts so = {NULL, 0, false, NULL, 0};
+    pk_report_opts ro = {PK_REPORT_STATS, NULL, 0, (const char *const *)a->inputs,
+                         a->ninputs, &so, true};
+    pk_stdnames *names = NULL;
+    pk_selection sel;
+    int rc;
+
+    memset(&sel, 0, sizeof sel);
+    if (!pk_profile_has_function_data(p))
+        return pk_error_set(err, PK_ENODATA, a->kind == OUT_CSV ? "csv" : "json", -1,
+                            "the profile has no function stats to tabulate");
+    rc = pk_stdnames_build(&names, p);
+    if (rc == PK_OK)
+        rc = pk_select(&sel, p, names, &so, err);
+    else
+        pk_error_set(err, rc, NULL, -1, "out of memory");
+    if (rc == PK_OK && a->kind == OUT_CSV)
+        rc = pk_render_pstats_csv(f, p, names, &sel, &ro, err);
+    else if (rc == PK_OK)
+        rc = pk_render_pstats_json(f, p, names, &sel, &ro, err);
+    pk_selection_dispose(&sel);
+    pk_stdnames_free(names);
+    return rc;
 }
 
 int main(int argc, char **argv)
@@ -117,9 +188,12 @@ int main(int argc, char **argv)
         return rc;
     rc = pk_cli_load_merged(&merged, args.inputs, args.ninputs, &args.read, &err);
     if (rc == PK_OK)
-        rc = pk_out_open(&out, args.output, true, &err);
+        rc = pk_out_open(&out, args.output, is_binary(&args), &err);
     if (rc == PK_OK) {
-        rc = pk_write(out.f, merged, &args.write, &err);
+        if (args.kind == OUT_PROFILE)
+            rc = pk_write(out.f, merged, &args.write, &err);
+        else
+            rc = write_table(out.f, merged, &args, &err);
         if (rc == PK_OK)
             rc = pk_out_commit(&out, &err);
         else

@@ -269,7 +269,7 @@ static int render(FILE *f, view_state *s, const view_args *a, pk_stdnames *names
                   const pk_selection *sel, const pk_select_opts *so, pk_error *err)
 {
     pk_report_opts ro = {a->kind, (const char *const *)s->file_lines, s->nfile_lines,
-                         s->paths, s->n, so};
+                         s->paths, s->n, so, false};
     switch (a->format) {
     case OUT_CSV: return pk_render_pstats_csv(f, s->profile, names, sel, &ro, err);
     case OUT_JSON: return pk_render_pstats_json(f, s->profile, names, sel, &ro, err);
