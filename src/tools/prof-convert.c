@@ -27,7 +27,8 @@ static const pk_opt options[] = {
 static const pk_cli cli = {
     "prof-convert", "[OPTION]... FILE... -o OUT",
     "Convert and merge profiles. Formats: pstats, lprof (line data from one .lprof),\n"
-    "folded (the stacks of every input, summed).",
+    "folded (the stacks of every input, summed), callgrind (callgrind_annotate,\n"
+    "KCachegrind; also picked by -o callgrind.out.*).",
     options, NULL,
 };
 
@@ -66,11 +67,17 @@ static int handle_option(convert_args *a, int id, const char *arg)
 }
 
 /* -o NAME.EXT writes the format named EXT (run.lprof: lprof) unless
- * --to names one; other extensions keep the default. */
+ * --to names one; other extensions keep the default. callgrind.out.* is
+ * callgrind, as valgrind and KCachegrind name such files. */
 static void format_from_extension(convert_args *a)
 {
     const char *dot = strrchr(a->output, '.');
+    const char *base = strrchr(a->output, '/');
     pk_format f = dot && !strchr(dot, '/') ? pk_format_from_name(dot + 1) : PK_FORMAT_AUTO;
+
+    base = base ? base + 1 : a->output;
+    if (strncmp(base, "callgrind.out", strlen("callgrind.out")) == 0)
+        f = PK_FORMAT_CALLGRIND;
 
     if (!a->format_given && f != PK_FORMAT_AUTO)
         a->write.format = f;
