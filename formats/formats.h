@@ -85,4 +85,11 @@ int pk_mprof__write(pk_buf *out, const pk_profile *p, pk_error *err);
  * stacks and no functions, or differential stacks), PK_EIO or PK_ENOMEM. */
 int pk_speedscope__write(FILE *f, pk_profile *p, pk_error *err);
 
+/* Callgrind (callgrind.c reads, callgrind_write.c writes). The writer
+ * appends p as a callgrind file: PK_OK, PK_EINVAL (a name callgrind cannot
+ * hold, a cost beyond 64 bits) or PK_ENOMEM. */
+bool pk_callgrind__sniff(const uint8_t *buf, size_t len);
+int pk_callgrind__read(pk_profile *p, const uint8_t *buf, size_t len, pk_error *err);
+int pk_callgrind__write(pk_buf *out, pk_profile *p, pk_error *err);
+
 #endif

@@ -59,6 +59,8 @@ pk_format pk_detect_format(const void *buf, size_t len)
         return PK_FORMAT_LPROF;
     if (pk_mprof__sniff(buf, len))
         return PK_FORMAT_MPROF;
+    if (pk_callgrind__sniff(buf, len))
+        return PK_FORMAT_CALLGRIND;
     if (pk_folded__sniff(buf, len))
         return PK_FORMAT_FOLDED;
     return PK_FORMAT_AUTO;
@@ -177,6 +179,8 @@ static int read_as(pk_profile *p, pk_format f, const uint8_t *buf, size_t len,
         return pk_lprof__read(p, buf, len, err);
     case PK_FORMAT_MPROF:
         return pk_mprof__read(p, buf, len, err);
+    case PK_FORMAT_CALLGRIND:
+        return pk_callgrind__read(p, buf, len, err);
     default:
         break;
     }
@@ -386,6 +390,8 @@ int pk_write(FILE *f, pk_profile *p, const pk_write_opts *opts, pk_error *err)
         rc = pk_lprof__write(&out, p, err);
     else if (opts->format == PK_FORMAT_MPROF)
         rc = pk_mprof__write(&out, p, err);
+    else if (opts->format == PK_FORMAT_CALLGRIND)
+        rc = pk_callgrind__write(&out, p, err);
     else if (opts->format != PK_FORMAT_PSTATS)
         return pk_error_set(err, PK_EINVAL, NULL, -1, "no writer for format %s",
                             pk_format_name(opts->format));

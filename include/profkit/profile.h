@@ -168,4 +168,26 @@ bool pk_profile_has_function_data(const pk_profile *p);
 double pk_profile_total_time(const pk_profile *p);
 void pk_profile_set_total_time(pk_profile *p, double t);
 
+/*
+ * The unit of the functions' and edges' costs when the input named one
+ * (callgrind's first event). per_second > 0: a time unit ("ns": 1e9 per
+ * second) and the stats hold seconds; per_second == 0: a count ("Ir",
+ * instructions) and the stats hold the counts unchanged. Without one
+ * (pk_profile_cost_name() returns NULL) the stats hold seconds, or sample
+ * counts for folded input (see stacks.h). The name is borrowed. The setter
+ * copies len bytes of name; it returns PK_OK or PK_ENOMEM.
+ */
+const char *pk_profile_cost_name(const pk_profile *p);
+double pk_profile_cost_per_second(const pk_profile *p);
+int pk_profile_set_cost_unit(pk_profile *p, const char *name, size_t len,
+                             double per_second);
+
+/*
+ * The command line that was profiled, when the input says (callgrind's
+ * "cmd:"), or NULL. Borrowed. The setter copies len bytes; PK_OK or
+ * PK_ENOMEM.
+ */
+const char *pk_profile_command(const pk_profile *p);
+int pk_profile_set_command(pk_profile *p, const char *cmd, size_t len);
+
 #endif

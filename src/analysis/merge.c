@@ -163,6 +163,23 @@ static int add_edges(rebuild *rb, pk_profile *src, uint64_t input)
     return PK_OK;
 }
 
+/* The cost unit of the first input (callgrind's event), and the command
+ * line when there is one input (strip_dirs): a merge of several runs has
+ * no single command. */
+static int copy_meta(pk_profile *dst, pk_profile *const *inputs, size_t n)
+{
+    const char *unit = n ? pk_profile_cost_name(inputs[0]) : NULL;
+    const char *cmd = n == 1 ? pk_profile_command(inputs[0]) : NULL;
+    int rc = PK_OK;
+
+    if (unit)
+        rc = pk_profile_set_cost_unit(dst, unit, strlen(unit),
+                                      pk_profile_cost_per_second(inputs[0]));
+    if (rc == PK_OK && cmd)
+        rc = pk_profile_set_command(dst, cmd, strlen(cmd));
+    return rc;
+}
+
 static int rebuild_from(pk_profile **out, pk_profile *const *inputs, size_t n,
                         bool strip, pk_error *err)
 {
@@ -188,6 +205,11 @@ static int rebuild_from(pk_profile **out, pk_profile *const *inputs, size_t n,
     if (n)
         pk_profile_set_source(rb.dst, pk_profile_source(inputs[0]));
     pk_profile_set_total_time(rb.dst, total);
+    rc = copy_meta(rb.dst, inputs, n);
+    if (rc != PK_OK) {
+        pk_profile_free(rb.dst);
+        return pk_error_set(err, rc, NULL, -1, "out of memory while merging profiles");
+    }
     *out = rb.dst;
     return PK_OK;
 }

@@ -44,6 +44,9 @@ struct pk_profile {
 
     pk_source_format source;
     double total_time;
+    bool has_cost_unit, has_command;
+    pk_str cost_name, command;
+    double cost_per_second;
 };
 
 int pk_profile_new(pk_profile **out)
@@ -397,4 +400,37 @@ double pk_profile_total_time(const pk_profile *p)
 void pk_profile_set_total_time(pk_profile *p, double t)
 {
     p->total_time = t;
+}
+
+const char *pk_profile_cost_name(const pk_profile *p)
+{
+    return p->has_cost_unit ? pk_profile_str(p, p->cost_name) : NULL;
+}
+
+double pk_profile_cost_per_second(const pk_profile *p)
+{
+    return p->has_cost_unit ? p->cost_per_second : 0.0;
+}
+
+int pk_profile_set_cost_unit(pk_profile *p, const char *name, size_t len,
+                             double per_second)
+{
+    if (pk_profile_intern(&p->cost_name, p, name, len) != PK_OK)
+        return PK_ENOMEM;
+    p->cost_per_second = per_second;
+    p->has_cost_unit = true;
+    return PK_OK;
+}
+
+const char *pk_profile_command(const pk_profile *p)
+{
+    return p->has_command ? pk_profile_str(p, p->command) : NULL;
+}
+
+int pk_profile_set_command(pk_profile *p, const char *cmd, size_t len)
+{
+    if (pk_profile_intern(&p->command, p, cmd, len) != PK_OK)
+        return PK_ENOMEM;
+    p->has_command = true;
+    return PK_OK;
 }

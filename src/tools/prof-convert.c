@@ -22,7 +22,7 @@
 static const pk_opt options[] = {
     {"output", 'o', required_argument, "FILE", "write to FILE ('-' for stdout)"},
     {"to", 't', required_argument, "FORMAT",
-     "pstats, folded, lprof, mprof, speedscope, csv or json (default: from the -o extension, else pstats)"},
+     "pstats, folded, lprof, mprof, callgrind, speedscope, csv or json (default: from the -o extension, else pstats)"},
     {"from", 0, required_argument, "FORMAT", "read inputs as FORMAT (default: detect)"},
     {"marshal-version", 0, required_argument, "N",
      "pstats output: 2 loads in Python 2.7 and 3.x (default), 4 is what Python 3 writes"},
@@ -32,7 +32,8 @@ static const pk_opt options[] = {
 static const pk_cli cli = {
     "prof-convert", "[OPTION]... FILE... -o OUT",
     "Convert and merge profiles. Formats: pstats, lprof (line data from one .lprof),\n"
-    "folded (the stacks of every input, summed), mprof, speedscope (stacks; approximate\n"
+    "folded (the stacks of every input, summed), mprof, callgrind (callgrind_annotate,\n"
+    "KCachegrind; also picked by -o callgrind.out.*), speedscope (stacks; approximate\n"
     "ones for pstats input), csv and json (the function table).",
     options, NULL,
 };
@@ -97,15 +98,20 @@ static int handle_option(convert_args *a, int id, const char *arg)
 
 /* -o NAME.EXT writes the format named EXT (run.lprof: lprof, run.csv:
  * csv) unless --to names one; NAME.speedscope.json is speedscope's own
- * naming. Other extensions keep the default. */
+ * naming, callgrind.out.* is callgrind as valgrind and KCachegrind name
+ * such files. Other extensions keep the default. */
 static void format_from_extension(convert_args *a)
 {
     const char *dot = strrchr(a->output, '.');
+    const char *base = strrchr(a->output, '/');
 
+    base = base ? base + 1 : a->output;
     if (a->format_given)
         return;
     if (ends_with(a->output, ".speedscope.json"))
         set_output_format(a, "speedscope");
+    else if (strncmp(base, "callgrind.out", strlen("callgrind.out")) == 0)
+        set_output_format(a, "callgrind");
     else if (dot && !strchr(dot, '/'))
         set_output_format(a, dot + 1);
 }
