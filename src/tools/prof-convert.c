@@ -27,7 +27,8 @@ static const pk_opt options[] = {
 static const pk_cli cli = {
     "prof-convert", "[OPTION]... FILE... -o OUT",
     "Convert and merge profiles. Formats: pstats, lprof (line data from one .lprof),\n"
-    "folded (the stacks of every input, summed).",
+    "folded (the stacks of every input, summed), pprof (gzip'd profile.proto; from\n"
+    "pstats, stacks approximated from call ratios).",
     options, NULL,
 };
 
@@ -65,12 +66,28 @@ static int handle_option(convert_args *a, int id, const char *arg)
     return PK_EXIT_OK;
 }
 
-/* -o NAME.EXT writes the format named EXT (run.lprof: lprof) unless
- * --to names one; other extensions keep the default. */
+/* The format an output file name asks for: NAME.EXT writes the format
+ * named EXT (run.lprof: lprof), and pprof's usual names (.pb.gz, .pb,
+ * .pprof, any of them gzip'd) write pprof. */
+static pk_format format_of_name(const char *path)
+{
+    static const char *const pprof_ends[] = {".pb.gz", ".pb", ".pprof", ".pprof.gz"};
+    const char *dot = strrchr(path, '.');
+    size_t i, len = strlen(path);
+
+    for (i = 0; i < sizeof pprof_ends / sizeof pprof_ends[0]; i++) {
+        size_t n = strlen(pprof_ends[i]);
+        if (len > n && strcmp(path + len - n, pprof_ends[i]) == 0)
+            return PK_FORMAT_PPROF;
+    }
+    return dot && !strchr(dot, '/') ? pk_format_from_name(dot + 1) : PK_FORMAT_AUTO;
+}
+
+/* Unless --to names one, the -o name picks the format; other names keep
+ * the default. */
 static void format_from_extension(convert_args *a)
 {
-    const char *dot = strrchr(a->output, '.');
-    pk_format f = dot && !strchr(dot, '/') ? pk_format_from_name(dot + 1) : PK_FORMAT_AUTO;
+    pk_format f = format_of_name(a->output);
 
     if (!a->format_given && f != PK_FORMAT_AUTO)
         a->write.format = f;
