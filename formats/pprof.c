@@ -104,6 +104,12 @@ typedef struct pp_reader {
     size_t nvalues, values_cap;
     pk_str *frames;
     size_t nframes, frames_cap;
+    /* Per stack node: the raw values summed (whole numbers, exact below
+     * 2^53) and how many samples; divided once at the end, so a written
+     * file reads back to the same doubles. */
+    double *node_sum;
+    uint32_t *node_samples;
+    size_t node_sum_cap, node_samples_cap;
     pk_buf scratch;
     size_t value_index;
     double divisor; /* value / divisor: seconds for time units, else 1 */
@@ -712,10 +718,20 @@ static bool parse_sample(pp_reader *r, const pk_pb_field *f)
     return true;
 }
 
+static bool grow_zeroed(void **arr, size_t *cap, size_t i, size_t item)
+{
+    size_t old = *cap;
+    if (i < old)
+        return true;
+    if (!pk_grow(arr, cap, i + 1, item))
+        return false;
+    memset((char *)*arr + old * item, 0, (*cap - old) * item);
+    return true;
+}
+
 static bool add_sample(pp_reader *r, const pk_pb_field *f)
 {
     uint32_t node = PK_STACK_ROOT;
-    double v;
     size_t i;
 
     if (!parse_sample(r, f) || !sample_frames(r, f->at))
@@ -724,11 +740,31 @@ static bool add_sample(pp_reader *r, const pk_pb_field *f)
         if (pk_stacks_child(&node, r->p, node, r->frames[i]) != PK_OK)
             return oom(r, f->at);
     }
-    v = (double)pk_pb__i64(r->values[r->value_index]);
-    if (r->divisor != 1.0)
-        v /= r->divisor;
-    if (pk_stacks_add(r->p, node, PK_STR_EMPTY, 1, v, 0.0, false) != PK_OK)
+    if (!grow_zeroed((void **)&r->node_sum, &r->node_sum_cap, node, sizeof *r->node_sum) ||
+        !grow_zeroed((void **)&r->node_samples, &r->node_samples_cap, node,
+                     sizeof *r->node_samples))
         return oom(r, f->at);
+    r->node_sum[node] += (double)pk_pb__i64(r->values[r->value_index]);
+    if (r->node_samples[node] < UINT32_MAX)
+        r->node_samples[node]++;
+    return true;
+}
+
+/* One leaf per stack, its value in the stacks' unit. */
+static bool add_leaves(pp_reader *r)
+{
+    size_t node, n = r->node_samples_cap < r->node_sum_cap ? r->node_samples_cap : r->node_sum_cap;
+
+    for (node = 0; node < n; node++) {
+        double v = r->node_sum[node];
+        if (r->node_samples[node] == 0)
+            continue;
+        if (r->divisor != 1.0)
+            v /= r->divisor;
+        if (pk_stacks_add(r->p, (uint32_t)node, PK_STR_EMPTY, r->node_samples[node], v, 0.0,
+                          false) != PK_OK)
+            return oom(r, 0);
+    }
     return true;
 }
 
@@ -741,7 +777,7 @@ static bool read_samples(pp_reader *r)
         if (f.number == F_SAMPLE)
             add_sample(r, &f);
     }
-    return !r->rd.failed && !rd.failed;
+    return !r->rd.failed && !rd.failed && add_leaves(r);
 }
 
 static void reader_dispose(pp_reader *r)
@@ -755,6 +791,8 @@ static void reader_dispose(pp_reader *r)
     pk_free(r->loc_ids);
     pk_free(r->values);
     pk_free(r->frames);
+    pk_free(r->node_sum);
+    pk_free(r->node_samples);
     pk_buf_dispose(&r->scratch);
 }
 
