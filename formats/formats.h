@@ -91,5 +91,23 @@ int pk_speedscope__write(FILE *f, pk_profile *p, pk_error *err);
 bool pk_callgrind__sniff(const uint8_t *buf, size_t len);
 int pk_callgrind__read(pk_profile *p, const uint8_t *buf, size_t len, pk_error *err);
 int pk_callgrind__write(pk_buf *out, pk_profile *p, pk_error *err);
+/*
+ * pprof's profile.proto, not compressed (pk_read undoes gzip first). The
+ * reader keeps the sample value pprof shows by default (seconds for time
+ * units) as stacks, and derives functions and edges from them unless
+ * opts->stacks_only; opts may be NULL.
+ */
+bool pk_pprof__sniff(const uint8_t *buf, size_t len);
+int pk_pprof__read(pk_profile *p, const uint8_t *buf, size_t len, pk_error *err);
+int pk_pprof__read_with(pk_profile *p, const uint8_t *buf, size_t len,
+                        const pk_read_opts *opts, pk_error *err);
+
+/*
+ * Appends p as a gzip-compressed profile.proto: one Sample per stack.
+ * A profile without stacks (pstats) first gets approximate ones from its
+ * call ratios (pk_stacks_from_calls), so p gains a stacks part. PK_OK,
+ * PK_ENODATA (nothing to write) or PK_ENOMEM.
+ */
+int pk_pprof__write(pk_buf *out, pk_profile *p, pk_error *err);
 
 #endif

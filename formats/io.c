@@ -61,6 +61,8 @@ pk_format pk_detect_format(const void *buf, size_t len)
         return PK_FORMAT_MPROF;
     if (pk_callgrind__sniff(buf, len))
         return PK_FORMAT_CALLGRIND;
+    if (pk_pprof__sniff(buf, len))
+        return PK_FORMAT_PPROF;
     if (pk_folded__sniff(buf, len))
         return PK_FORMAT_FOLDED;
     return PK_FORMAT_AUTO;
@@ -181,6 +183,8 @@ static int read_as(pk_profile *p, pk_format f, const uint8_t *buf, size_t len,
         return pk_mprof__read(p, buf, len, err);
     case PK_FORMAT_CALLGRIND:
         return pk_callgrind__read(p, buf, len, err);
+    case PK_FORMAT_PPROF:
+        return pk_pprof__read(p, buf, len, err);
     default:
         break;
     }
@@ -218,6 +222,8 @@ static int parse_bytes(pk_profile **out, const uint8_t *buf, size_t len,
         return pk_error_set(err, rc, NULL, -1, "out of memory");
     if (f == PK_FORMAT_FOLDED)
         rc = pk_folded__read_with(p, buf, len, opts, err); /* it takes options */
+    else if (f == PK_FORMAT_PPROF)
+        rc = pk_pprof__read_with(p, buf, len, opts, err);
     else
         rc = read_as(p, f, buf, len, err);
     if (rc != PK_OK) {
@@ -392,6 +398,8 @@ int pk_write(FILE *f, pk_profile *p, const pk_write_opts *opts, pk_error *err)
         rc = pk_mprof__write(&out, p, err);
     else if (opts->format == PK_FORMAT_CALLGRIND)
         rc = pk_callgrind__write(&out, p, err);
+    else if (opts->format == PK_FORMAT_PPROF)
+        rc = pk_pprof__write(&out, p, err);
     else if (opts->format != PK_FORMAT_PSTATS)
         return pk_error_set(err, PK_EINVAL, NULL, -1, "no writer for format %s",
                             pk_format_name(opts->format));

@@ -22,7 +22,7 @@
 static const pk_opt options[] = {
     {"output", 'o', required_argument, "FILE", "write to FILE ('-' for stdout)"},
     {"to", 't', required_argument, "FORMAT",
-     "pstats, folded, lprof, mprof, callgrind, speedscope, csv or json (default: from the -o extension, else pstats)"},
+     "pstats, folded, lprof, mprof, callgrind, pprof, speedscope, csv or json (default: from the -o extension, else pstats)"},
     {"from", 0, required_argument, "FORMAT", "read inputs as FORMAT (default: detect)"},
     {"marshal-version", 0, required_argument, "N",
      "pstats output: 2 loads in Python 2.7 and 3.x (default), 4 is what Python 3 writes"},
@@ -33,8 +33,9 @@ static const pk_cli cli = {
     "prof-convert", "[OPTION]... FILE... -o OUT",
     "Convert and merge profiles. Formats: pstats, lprof (line data from one .lprof),\n"
     "folded (the stacks of every input, summed), mprof, callgrind (callgrind_annotate,\n"
-    "KCachegrind; also picked by -o callgrind.out.*), speedscope (stacks; approximate\n"
-    "ones for pstats input), csv and json (the function table).",
+    "KCachegrind; also picked by -o callgrind.out.*), pprof (gzip'd profile.proto),\n"
+    "speedscope, csv and json (the function table). pprof and speedscope from pstats\n"
+    "input carry stacks approximated from call ratios.",
     options, NULL,
 };
 
@@ -96,21 +97,36 @@ static int handle_option(convert_args *a, int id, const char *arg)
     return PK_EXIT_OK;
 }
 
-/* -o NAME.EXT writes the format named EXT (run.lprof: lprof, run.csv:
- * csv) unless --to names one; NAME.speedscope.json is speedscope's own
- * naming, callgrind.out.* is callgrind as valgrind and KCachegrind name
- * such files. Other extensions keep the default. */
+/* Output names that say their format by more than an extension:
+ * speedscope's own naming, pprof's usual names (gzip'd or not). */
+static const struct {
+    const char *suffix;
+    const char *format;
+} name_endings[] = {
+    {".speedscope.json", "speedscope"},
+    {".pb.gz", "pprof"}, {".pb", "pprof"}, {".pprof", "pprof"}, {".pprof.gz", "pprof"},
+};
+
+/* Unless --to names one, the -o name picks the format: the endings above,
+ * callgrind.out.* (as valgrind and KCachegrind name such files), or
+ * NAME.EXT for the format named EXT (run.lprof: lprof, run.csv: csv).
+ * Other names keep the default. */
 static void format_from_extension(convert_args *a)
 {
     const char *dot = strrchr(a->output, '.');
     const char *base = strrchr(a->output, '/');
+    size_t i;
 
     base = base ? base + 1 : a->output;
     if (a->format_given)
         return;
-    if (ends_with(a->output, ".speedscope.json"))
-        set_output_format(a, "speedscope");
-    else if (strncmp(base, "callgrind.out", strlen("callgrind.out")) == 0)
+    for (i = 0; i < sizeof name_endings / sizeof name_endings[0]; i++) {
+        if (ends_with(a->output, name_endings[i].suffix)) {
+            set_output_format(a, name_endings[i].format);
+            return;
+        }
+    }
+    if (strncmp(base, "callgrind.out", strlen("callgrind.out")) == 0)
         set_output_format(a, "callgrind");
     else if (dot && !strchr(dot, '/'))
         set_output_format(a, dot + 1);
