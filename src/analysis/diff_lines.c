@@ -147,9 +147,13 @@ static int add_line_rows(pk_diff *d, const line_side *b, const line_side *a,
 static double total_time(const line_side *s)
 {
     double t = 0.0;
-    size_t l;
-    for (l = 0; l < s->nlines; l++)
-        t += (double)line_at(s, l)->ticks * pk_lines_unit(s->p);
+    size_t i, k, n;
+
+    for (i = 0; i < s->nfuncs; i++) {
+        const pk_line_stat *rows = pk_lines_rows(s->p, pk_lines_func(s->p, i), &n);
+        for (k = 0; k < n; k++)
+            t += (double)rows[k].ticks * pk_lines_unit(s->p);
+    }
     return t;
 }
 

@@ -60,13 +60,14 @@ static void metric_cells(cells *c, const pk_diff *d, const pk_diff_row *r, size_
     percent_text(c->percent, sizeof c->percent, r, m);
 }
 
-static void counts(size_t c[4], const pk_diff *d, const uint32_t *rows, size_t n)
+/* Rows by status, and moved rows, over the whole diff. */
+static void counts(size_t c[4], const pk_diff *d)
 {
     size_t i;
 
     memset(c, 0, 4 * sizeof *c);
-    for (i = 0; i < n; i++) {
-        const pk_diff_row *r = pk_diff_row_at(d, rows[i]);
+    for (i = 0; i < pk_diff_row_count(d); i++) {
+        const pk_diff_row *r = pk_diff_row_at(d, i);
         c[r->status]++;
         c[3] += r->match == PK_MATCH_MOVED;
     }
@@ -91,12 +92,13 @@ static void summary(FILE *out, const pk_diff *d, const uint32_t *rows, size_t n,
 {
     size_t c[4];
 
-    counts(c, d, rows, n);
+    (void)rows;
+    counts(c, d);
     if (pk_diff_scale(d) != 1.0)
         fprintf(out, "normalized: BEFORE's times scaled by %.6g to equal AFTER's total%s",
                 pk_diff_scale(d), eol);
-    fprintf(out, "%zu of %zu rows shown (%zu new, %zu vanished, %zu moved), by %s%s", n,
-            pk_diff_row_count(d), c[PK_DIFF_NEW], c[PK_DIFF_VANISHED], c[3],
+    fprintf(out, "%zu rows: %zu new, %zu vanished, %zu moved; %zu shown, by %s%s",
+            pk_diff_row_count(d), c[PK_DIFF_NEW], c[PK_DIFF_VANISHED], c[3], n,
             pk_diff_metric_at(d, o->metric)->name, eol);
     (void)arrow;
 }
@@ -104,7 +106,7 @@ static void summary(FILE *out, const pk_diff *d, const uint32_t *rows, size_t n,
 /* ---- text ---- */
 
 #define COL 12
-#define PCOL 9
+#define PCOL 10
 
 static void text_header(FILE *out, const pk_diff *d)
 {
@@ -119,7 +121,8 @@ static void text_header(FILE *out, const pk_diff *d)
     }
     fputs("status    function\n", out);
     for (m = 0; m < pk_diff_metric_count(d); m++)
-        fprintf(out, "%*s%*s%*s%*s  ", COL, "before", COL, "after", COL, "delta", PCOL, "%");
+        fprintf(out, "%*s %*s %*s %*s  ", COL - 1, "before", COL - 1, "after", COL - 1, "delta",
+                PCOL - 1, "%");
     fputc('\n', out);
 }
 
@@ -131,8 +134,8 @@ static void text_row(FILE *out, const pk_diff *d, const pk_diff_row *r)
     for (m = 0; m < pk_diff_metric_count(d); m++) {
         cells c;
         metric_cells(&c, d, r, m);
-        fprintf(out, "%*s%*s%*s%*s  ", COL, c.before, COL, c.after, COL, c.delta, PCOL,
-                c.percent);
+        fprintf(out, "%*s %*s %*s %*s  ", COL - 1, c.before, COL - 1, c.after, COL - 1,
+                c.delta, PCOL - 1, c.percent);
     }
     pk_diff_row_name(name, sizeof name, d, r);
     fprintf(out, "%-9s %s", status_word(r), name);
