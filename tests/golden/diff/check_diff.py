@@ -649,6 +649,7 @@ def main():
     ap.add_argument("--diff", required=True)
     ap.add_argument("--dot", required=True)
     a = ap.parse_args()
+    a.diff, a.dot = os.path.abspath(a.diff), os.path.abspath(a.dot)
     exp = pstats_cases(a.diff)
     other_cases(a.diff)
     gate_cases(a.diff, exp)
