@@ -62,7 +62,7 @@ typedef struct pk_diff_row {
     pk_diff_match match;
     const char *file;    /* "" for memory entries */
     const char *func;    /* function name */
-    int64_t line_before; /* the key's line in BEFORE, -1 when vanished... absent */
+    int64_t line_before; /* the key's line in BEFORE, -1 when absent */
     int64_t line_after;  /* the key's line in AFTER, -1 when absent */
     int64_t func_line;   /* lines diffs: the function's first line (AFTER's if any) */
     double before[PK_DIFF_MAX_METRICS]; /* 0 when absent */
@@ -165,9 +165,9 @@ typedef struct pk_diff_select_opts {
 
 /*
  * The rows to print, in order, as row indices in *rows_out (the caller
- * frees it with pk_diff_rows_free). Ties keep row order. A percent
- * min_delta keeps new and vanished rows; a signed one keeps only changes
- * in that direction. Returns PK_OK, PK_EINVAL (a unit the metric does not
+ * frees it with pk_diff_rows_free). Ties keep row order. A signed
+ * min_delta keeps only changes in its direction; a percent one keeps rows
+ * without a BEFORE value (no percent) when they change that way. Returns PK_OK, PK_EINVAL (a unit the metric does not
  * have) or PK_ENOMEM.
  */
 int pk_diff_select(uint32_t **rows_out, size_t *n_out, const pk_diff *d,

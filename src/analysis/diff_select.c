@@ -73,7 +73,7 @@ static bool big_enough(const pk_diff_row *r, size_t m, const pk_diff_threshold *
     if (t->unit != PK_UNIT_PERCENT)
         return change >= t->value;
     if (r->before[m] == 0.0)
-        return r->after[m] != 0.0; /* new: no percent, but a change */
+        return change > 0.0; /* new: no percent, but a change that way */
     return 100.0 * change / fabs(r->before[m]) >= t->value;
 }
 

@@ -254,7 +254,7 @@ def ordered(exp, metric, sort="regression", min_delta=None, limit=None):
             if not is_pct:
                 ok = ch >= value
             elif r["before"][m] == 0:
-                ok = r["after"][m] != 0
+                ok = ch > 0
             else:
                 ok = 100.0 * ch / abs(r["before"][m]) >= value
             if ok:
