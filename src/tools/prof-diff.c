@@ -239,6 +239,26 @@ static int select_opts(pk_diff_select_opts *o, const args *a, const pk_diff *d, 
 
 /* ---- output ---- */
 
+/* "a.pstats" or, for merged inputs, "a.pstats + b.pstats" (malloc'd). */
+static char *joined(char *const *paths, size_t n)
+{
+    size_t i, len = 1;
+    char *s;
+
+    for (i = 0; i < n; i++)
+        len += strlen(paths[i]) + 3;
+    s = malloc(len);
+    if (!s)
+        return NULL;
+    s[0] = 0;
+    for (i = 0; i < n; i++) {
+        if (i)
+            strcat(s, " + ");
+        strcat(s, paths[i]);
+    }
+    return s;
+}
+
 static int render(const args *a, const pk_diff *d, const uint32_t *rows, size_t n,
                   size_t metric, pk_error *err)
 {
@@ -246,16 +266,21 @@ static int render(const args *a, const pk_diff *d, const uint32_t *rows, size_t 
                             const pk_diff_render_opts *, pk_error *);
     static const renderer RENDERERS[] = {pk_render_diff_text, pk_render_diff_markdown,
                                          pk_render_diff_csv, pk_render_diff_json};
-    pk_diff_render_opts ro = {a->before[0], a->after[0], metric};
+    char *before = joined(a->before, a->nbefore), *after = joined(a->after, a->nafter);
+    pk_diff_render_opts ro = {before, after, metric};
     pk_out out;
-    int rc = pk_out_open(&out, a->output, false, err);
+    int rc = before && after ? pk_out_open(&out, a->output, false, err)
+                             : pk_error_set(err, PK_ENOMEM, NULL, -1, "out of memory");
 
-    if (rc != PK_OK)
-        return rc;
-    rc = RENDERERS[a->format](out.f, d, rows, n, &ro, err);
-    if (rc == PK_OK)
-        return pk_out_commit(&out, err);
-    pk_out_abort(&out);
+    if (rc == PK_OK) {
+        rc = RENDERERS[a->format](out.f, d, rows, n, &ro, err);
+        if (rc == PK_OK)
+            rc = pk_out_commit(&out, err);
+        else
+            pk_out_abort(&out);
+    }
+    free(before);
+    free(after);
     return rc;
 }
 

@@ -50,6 +50,17 @@ CASES = [
     ("prof-convert", [SAMPLE, "/no/such", "-o", "{tmp}/z.pstats"], None, 2, r"/no/such: cannot open", "{tmp}/z.pstats"),
     ("prof-convert", [SAMPLE, "-o", "/dev/full"], None, 3, r"write failed", None),
     ("prof-convert", [SAMPLE, "-o", "{tmp}/w.pstats"], None, 0, None, None),
+    ("prof-diff", ["--help"], None, 0, None, None),
+    ("prof-diff", ["--version"], None, 0, None, None),
+    ("prof-diff", [SAMPLE], None, 2, r"^prof-diff: want two profiles, BEFORE and AFTER", None),
+    ("prof-diff", ["--fail-on", "cumtime+10", SAMPLE, SAMPLE], None, 2,
+     r"^prof-diff: bad --fail-on: 'cumtime\+10' is not METRIC:THRESHOLD", None),
+    ("prof-diff", ["-o", "{tmp}/d.txt", SAMPLE, os.path.join(BAD, "bad_ref.pstats")], None, 2,
+     r"^prof-diff: .*bad_ref\.pstats: pstats: reference \d+ out of range .* at byte \d+$", "{tmp}/d.txt"),
+    ("prof-diff", ["-o", "{tmp}/e.txt", "--fail-on", "peak:+1MiB", SAMPLE, SAMPLE], None, 2,
+     r"^prof-diff: a function diff has no metric 'peak'", "{tmp}/e.txt"),
+    ("prof-diff", [SAMPLE, SAMPLE, "-o", "/dev/full"], None, 3, r"write failed", None),
+    ("prof-diff", ["--fail-on", "total:+0%", "-", SAMPLE], "GZ", 0, None, None),
 ]
 
 
