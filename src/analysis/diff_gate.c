@@ -152,11 +152,13 @@ int pk_diff_check(pk_diff_breach **out, size_t *n_out, const pk_diff *d,
 
     *out = NULL;
     *n_out = 0;
+    /* Every rule is valid before any is evaluated: a bad one is a usage
+     * error, not a breach. */
     for (i = 0; rc == PK_OK && i < nrules; i++)
         rc = bind_rule(&metric, d, &rules[i], err);
     for (i = 0; rc == PK_OK && i < nrules; i++) {
         const pk_diff_threshold *t = &rules[i].limit;
-        bind_rule(&metric, d, &rules[i], err);
+        bind_rule(&metric, d, &rules[i], NULL); /* valid: checked above */
         if (metric < 0) {
             pk_diff_breach v = {i, true, 0, 0, d->total_before, d->total_after};
             if (exceeds(t, v.before, v.after) && !push(&b, &nb, &cap, v))

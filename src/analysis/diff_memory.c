@@ -112,29 +112,33 @@ static int add_rows(pk_diff *d, const mem_side *b, const mem_side *a, const uint
     bool *used = pk_calloc(b->nfuncs ? b->nfuncs : 1, sizeof *used);
     size_t i;
     pk_diff_row *r;
+    int rc = used ? PK_OK : PK_ENOMEM;
 
-    for (i = 0; used && i < a->nfuncs; i++) {
+    for (i = 0; rc == PK_OK && i < a->nfuncs; i++) {
         bool both = b_of_a[i] != PK_DIFF_NO_MATCH;
         r = pk_diff__add_row(d, both ? PK_DIFF_BOTH : PK_DIFF_NEW,
                              both ? PK_MATCH_EXACT : PK_MATCH_NONE, "", a->funcs[i].name);
-        if (!r)
+        if (!r) {
+            rc = PK_ENOMEM;
             break;
+        }
         memcpy(r->after, a->funcs[i].v, sizeof r->after);
         if (both) {
             used[b_of_a[i]] = true;
             memcpy(r->before, b->funcs[b_of_a[i]].v, sizeof r->before);
         }
     }
-    for (i = 0; used && i < b->nfuncs; i++) {
+    for (i = 0; rc == PK_OK && i < b->nfuncs; i++) {
         if (used[i])
             continue;
         r = pk_diff__add_row(d, PK_DIFF_VANISHED, PK_MATCH_NONE, "", b->funcs[i].name);
         if (!r)
-            break;
-        memcpy(r->before, b->funcs[i].v, sizeof r->before);
+            rc = PK_ENOMEM;
+        else
+            memcpy(r->before, b->funcs[i].v, sizeof r->before);
     }
     pk_free(used);
-    return used && i == b->nfuncs ? PK_OK : PK_ENOMEM;
+    return rc;
 }
 
 static int match(pk_diff *d, const mem_side *b, const mem_side *a)
