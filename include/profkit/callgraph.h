@@ -179,6 +179,33 @@ typedef enum pk_dot_label {
     PK_DOT_LABEL_TOTAL_PERCENT    /* "12.34%" */
 } pk_dot_label;
 
+/*
+ * What prof2dot --diff draws: for each node and edge of an AFTER graph, the
+ * time of its counterpart in a BEFORE graph. Nodes and edges are then
+ * coloured by the change of their total time instead of by weight: red
+ * when slower, blue when faster (deeper for larger changes, full at +-100%),
+ * grey within `band`, purple when new; labels show before -> after and the
+ * percent. Built by pk_callgraph_diff(), freed by pk_cg_diff_free().
+ */
+typedef struct pk_cg_diff {
+    double *node_before; /* per node id: BEFORE's total time (s), NaN when new */
+    double *edge_before; /* per edge index: likewise */
+    size_t nnodes, nedges;
+    double band;         /* relative change drawn grey, e.g. 0.05 */
+} pk_cg_diff;
+
+/*
+ * Pairs the alive nodes and edges of `after` with those of `before` (a
+ * graph of another profile): before_of_after[f] is the BEFORE function
+ * matched to AFTER function f (see pk_diff_match_functions), or
+ * UINT32_MAX. Call it after pruning `after`; it must not change before
+ * writing. Returns PK_OK or PK_ENOMEM.
+ */
+int pk_callgraph_diff(pk_cg_diff **out, pk_callgraph *after, pk_callgraph *before,
+                      const uint32_t *before_of_after, double band, pk_error *err);
+
+void pk_cg_diff_free(pk_cg_diff *d);
+
 typedef struct pk_dot_opts {
     pk_dot_theme theme;
     double skew;                /* colour curve skew; 0 or 1: linear */
@@ -186,9 +213,10 @@ typedef struct pk_dot_opts {
     size_t nlabels;
     bool strip;                 /* drop (...) and <...> groups and " const" (-s) */
     bool wrap;                  /* wrap names longer than 32 characters (-w) */
+    const pk_cg_diff *diff;     /* colour by change against BEFORE; NULL: gprof2dot's */
 } pk_dot_opts;
 
-#define PK_DOT_OPTS_INIT {PK_DOT_THEME_COLOR, 1.0, NULL, 0, false, false}
+#define PK_DOT_OPTS_INIT {PK_DOT_THEME_COLOR, 1.0, NULL, 0, false, false, NULL}
 
 /* Parse gprof2dot's names ("color", "self-time-percentage"...).
  * Return PK_OK or PK_EINVAL. */

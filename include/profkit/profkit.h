@@ -4,6 +4,7 @@
 
 #include "analysis.h"
 #include "callgraph.h"
+#include "diff.h"
 #include "error.h"
 #include "flame.h"
 #include "io.h"

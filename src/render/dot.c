@@ -329,6 +329,84 @@ static void node_label(writer *w, uint32_t id, const pk_cg_node *n)
     pk_buf_byte(&w->label, 0);
 }
 
+/* ---- prof2dot --diff: colour and label by change ---- */
+
+/* Red when slower, blue when faster, deeper up to a change of 100%; grey
+ * within the band; purple when new. Dark fills get white text. */
+static void change_colors(char color[8], char font[8], double before, double after, double band)
+{
+    const theme *t = &THEMES[PK_DOT_THEME_COLOR]; /* gamma 1: plain HSL */
+    double rel, depth, l;
+
+    if (isnan(before)) {
+        color_text(color, hsl_to_rgb(t, 0.8, 0.6, 0.45));
+        color_text(font, hsl_to_rgb(t, 0.0, 0.0, 1.0));
+        return;
+    }
+    rel = before > 0.0 ? (after - before) / before : after > 0.0 ? 1.0 : 0.0;
+    if (fabs(rel) <= band) {
+        color_text(color, hsl_to_rgb(t, 0.0, 0.0, 0.7));
+        color_text(font, hsl_to_rgb(t, 0.0, 0.0, 0.0));
+        return;
+    }
+    depth = fabs(rel) < 1.0 ? fabs(rel) : 1.0;
+    l = 0.8 - 0.4 * depth;
+    color_text(color, hsl_to_rgb(t, rel > 0.0 ? 0.0 : 2.0 / 3.0, 0.9, l));
+    color_text(font, hsl_to_rgb(t, 0.0, 0.0, l < 0.55 ? 1.0 : 0.0));
+}
+
+/* "+12.3%", "new", or "was 0". */
+static void change_text(char *buf, size_t n, double before, double after)
+{
+    if (isnan(before))
+        snprintf(buf, n, "new");
+    else if (before > 0.0)
+        snprintf(buf, n, "%+.1f%%", 100.0 * (after - before) / before);
+    else
+        snprintf(buf, n, "%s", after > 0.0 ? "was 0" : "+0.0%");
+}
+
+static void diff_node_label(writer *w, uint32_t id, const pk_cg_node *n, double before)
+{
+    char text[96];
+
+    w->label.len = 0;
+    pk_dot__node_name(&w->label, pk_callgraph_node_name(w->g, id), w->o->strip, w->o->wrap);
+    if (n->has_stats) {
+        if (isnan(before))
+            snprintf(text, sizeof text, "%.4gs", n->total_time);
+        else
+            snprintf(text, sizeof text, "%.4gs -> %.4gs", before, n->total_time);
+        label_line(&w->label, text);
+        change_text(text, sizeof text, before, n->total_time);
+        label_line(&w->label, text);
+        snprintf(text, sizeof text, "%" PRId64 "\xc3\x97", n->calls);
+        label_line(&w->label, text);
+    }
+    pk_buf_byte(&w->label, 0);
+}
+
+static void write_diff_node(writer *w, uint32_t id)
+{
+    const pk_cg_node *n = pk_callgraph_node(w->g, id);
+    double before = w->o->diff->node_before[id];
+    double weight = n->has_weight ? n->weight : 0.0;
+    char line[32], color[8], fontcolor[8], size[32];
+    bool first = true;
+
+    diff_node_label(w, id, n, before);
+    change_colors(color, fontcolor, before, n->total_time, w->o->diff->band);
+    fmt_num(size, sizeof size, 2, fontsize(w->t, weight));
+    snprintf(line, sizeof line, "\t%" PRIu32, id);
+    put(w->b, line);
+    put_attr(w->b, &first, "color", color);
+    put_attr(w->b, &first, "fontcolor", fontcolor);
+    put_attr(w->b, &first, "fontsize", size);
+    put_attr(w->b, &first, "label", w->label.failed ? "" : (const char *)w->label.data);
+    put_attr(w->b, &first, "tooltip", pk_callgraph_node_file(w->g, id));
+    put(w->b, "];\n");
+}
+
 static void write_node(writer *w, uint32_t id)
 {
     const pk_cg_node *n = pk_callgraph_node(w->g, id);
@@ -355,19 +433,27 @@ static void write_node(writer *w, uint32_t id)
     put(w->b, "];\n");
 }
 
-static void write_edge(writer *w, const pk_cg_edge *e)
+static void write_edge(writer *w, const pk_cg_edge *e, uint32_t index)
 {
     double pen = penwidth(w->t, e->weight);
-    char line[64], color[8], arrow[32], font[32], label[96], pw[32];
+    char line[64], color[8], unused[8], arrow[32], font[32], label[96], pw[32];
     bool first = true;
 
-    color_text(color, weight_color(w->t, w->skew, e->weight));
+    if (w->o->diff) {
+        double before = w->o->diff->edge_before[index];
+        change_colors(color, unused, before, e->total_time, w->o->diff->band);
+        change_text(label, 40, before, e->total_time);
+        snprintf(label + strlen(label), sizeof label - strlen(label), "\n%" PRId64 "\xc3\x97",
+                 e->calls);
+    } else {
+        color_text(color, weight_color(w->t, w->skew, e->weight));
+        fmt_num(label, 40, 2, e->ratio * 100.0);
+        snprintf(label + strlen(label), sizeof label - strlen(label), "%%\n%" PRId64 "\xc3\x97",
+                 e->calls);
+    }
     fmt_num(arrow, sizeof arrow, 2, 0.5 * sqrt(pen));
     fmt_num(font, sizeof font, 2, fontsize(w->t, e->weight));
     fmt_num(pw, sizeof pw, 2, pen);
-    fmt_num(label, 40, 2, e->ratio * 100.0);
-    snprintf(label + strlen(label), sizeof label - strlen(label), "%%\n%" PRId64 "\xc3\x97",
-             e->calls);
     snprintf(line, sizeof line, "\t%" PRIu32 " -> %" PRIu32, e->caller, e->callee);
     put(w->b, line);
     put_attr(w->b, &first, "arrowsize", arrow);
@@ -404,6 +490,9 @@ static int build_dot(pk_buf *b, FILE *sink, pk_callgraph *g, const pk_dot_opts *
         return pk_error_set(err, PK_EINVAL, NULL, -1, "skew must be 0 or more");
     if ((unsigned)o->theme > PK_DOT_THEME_PRINT)
         return pk_error_set(err, PK_EINVAL, NULL, -1, "unknown colour map");
+    if (o->diff && (o->diff->nnodes != pk_callgraph_node_count(g) ||
+                    o->diff->nedges != pk_callgraph_edge_count(g)))
+        return pk_error_set(err, PK_EINVAL, NULL, -1, "the diff was made for another graph");
     memset(&w, 0, sizeof w);
     w.b = b;
     w.g = g;
@@ -417,10 +506,13 @@ static int build_dot(pk_buf *b, FILE *sink, pk_callgraph *g, const pk_dot_opts *
         size_t ne, k;
         if (!pk_callgraph_node(g, (uint32_t)i)->alive)
             continue;
-        write_node(&w, (uint32_t)i);
+        if (o->diff)
+            write_diff_node(&w, (uint32_t)i);
+        else
+            write_node(&w, (uint32_t)i);
         rc = pk_callgraph_out_edges(&edges, &ne, g, (uint32_t)i, err);
         for (k = 0; rc == PK_OK && k < ne; k++)
-            write_edge(&w, pk_callgraph_edge(g, edges[k]));
+            write_edge(&w, pk_callgraph_edge(g, edges[k]), edges[k]);
         drain(b, sink);
     }
     put(b, "}\n");

@@ -14,24 +14,6 @@
 
 /* ---- CSV ---- */
 
-static void csv_str(FILE *out, const char *s, size_t len)
-{
-    size_t i;
-
-    if (!memchr(s, ',', len) && !memchr(s, '"', len) && !memchr(s, '\r', len) &&
-        !memchr(s, '\n', len)) {
-        fwrite(s, 1, len, out);
-        return;
-    }
-    fputc('"', out);
-    for (i = 0; i < len; i++) {
-        if (s[i] == '"')
-            fputc('"', out);
-        fputc(s[i], out);
-    }
-    fputc('"', out);
-}
-
 static void csv_num(FILE *out, double v)
 {
     char buf[40];
@@ -41,9 +23,9 @@ static void csv_num(FILE *out, double v)
 
 static void csv_key(FILE *out, const pk_profile *p, const pk_func *f)
 {
-    csv_str(out, pk_profile_str(p, f->file), pk_profile_str_len(p, f->file));
+    pk_print_csv_strn(out, pk_profile_str(p, f->file), pk_profile_str_len(p, f->file));
     fprintf(out, ",%" PRId64 ",", f->line);
-    csv_str(out, pk_profile_str(p, f->name), pk_profile_str_len(p, f->name));
+    pk_print_csv_strn(out, pk_profile_str(p, f->name), pk_profile_str_len(p, f->name));
 }
 
 static void csv_func(FILE *out, const pk_profile *p, uint32_t fi)

@@ -395,21 +395,6 @@ int pk_render_memory_text(FILE *out, const pk_profile *const *profiles,
 
 /* ---- CSV ---- */
 
-static void csv_str(FILE *out, const char *s)
-{
-    if (!strpbrk(s, ",\"\r\n")) {
-        fputs(s, out);
-        return;
-    }
-    fputc('"', out);
-    for (; *s; s++) {
-        if (*s == '"')
-            fputc('"', out);
-        fputc(*s, out);
-    }
-    fputc('"', out);
-}
-
 static void csv_num(FILE *out, double v)
 {
     char buf[40];
@@ -436,9 +421,9 @@ static void csv_run(FILE *out, const pk_profile *p, const char *path, const run_
     const pk_mem_run *run = s->run;
     size_t k;
 
-    csv_str(out, path);
+    pk_print_csv_str(out, path);
     fprintf(out, ",%zu,run,", r + 1);
-    csv_str(out, run->has_cmdline ? pk_profile_str(p, run->cmdline) : "");
+    pk_print_csv_str(out, run->has_cmdline ? pk_profile_str(p, run->cmdline) : "");
     fputs(",,", out);
     if (s->timed) {
         csv_num(out, s->start);
@@ -450,7 +435,7 @@ static void csv_run(FILE *out, const pk_profile *p, const char *path, const run_
     csv_peak(out, s->main);
     fputs(",,,,\n", out);
     for (k = 0; k < run->nchildren; k++) {
-        csv_str(out, path);
+        pk_print_csv_str(out, path);
         fprintf(out, ",%zu,child,,%" PRId64 ",,,,%zu", r + 1, run->children[k].pid,
                 run->children[k].n);
         csv_peak(out, series_peak(&run->children[k], s->start));
@@ -458,9 +443,9 @@ static void csv_run(FILE *out, const pk_profile *p, const char *path, const run_
     }
     for (k = 0; k < s->nfuncs; k++) {
         const func_sum *f = &s->funcs[k];
-        csv_str(out, path);
+        pk_print_csv_str(out, path);
         fprintf(out, ",%zu,function,", r + 1);
-        csv_str(out, pk_profile_str(p, f->name));
+        pk_print_csv_str(out, pk_profile_str(p, f->name));
         fprintf(out, ",,%" PRIu64 ",,,,,", f->calls);
         csv_num(out, f->total);
         csv_num(out, f->total / (double)f->calls);

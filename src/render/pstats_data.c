@@ -12,21 +12,6 @@
 
 /* ---- CSV ---- */
 
-static void csv_str(FILE *out, const char *s)
-{
-    if (!strpbrk(s, ",\"\r\n")) {
-        fputs(s, out);
-        return;
-    }
-    fputc('"', out);
-    for (; *s; s++) {
-        if (*s == '"')
-            fputc('"', out);
-        fputc(*s, out);
-    }
-    fputc('"', out);
-}
-
 static void csv_num(FILE *out, double v)
 {
     char buf[40];
@@ -52,9 +37,9 @@ static void csv_stats(FILE *out, const pk_stats *s)
 static void csv_key(FILE *out, const pk_profile *p, uint32_t fi)
 {
     const pk_func *f = pk_profile_func_c(p, fi);
-    csv_str(out, pk_profile_str(p, f->file));
+    pk_print_csv_str(out, pk_profile_str(p, f->file));
     fprintf(out, ",%" PRId64 ",", f->line);
-    csv_str(out, pk_profile_str(p, f->name));
+    pk_print_csv_str(out, pk_profile_str(p, f->name));
 }
 
 static int csv_edges(FILE *out, pk_profile *p, uint32_t f, bool callers)

@@ -97,3 +97,26 @@ void pk_print_json_double(FILE *out, double v)
     pk_fmt_shortest(buf, sizeof buf, v);
     fputs(buf, out);
 }
+
+void pk_print_csv_strn(FILE *out, const char *s, size_t len)
+{
+    size_t i;
+
+    if (!memchr(s, ',', len) && !memchr(s, '"', len) && !memchr(s, '\r', len) &&
+        !memchr(s, '\n', len)) {
+        fwrite(s, 1, len, out);
+        return;
+    }
+    fputc('"', out);
+    for (i = 0; i < len; i++) {
+        if (s[i] == '"')
+            fputc('"', out);
+        fputc(s[i], out);
+    }
+    fputc('"', out);
+}
+
+void pk_print_csv_str(FILE *out, const char *s)
+{
+    pk_print_csv_strn(out, s, strlen(s));
+}

@@ -26,6 +26,11 @@ void pk_print_ljust(FILE *out, const char *s, size_t s_width, size_t width);
  * pk_json__print_str() in src/model/json.h). */
 void pk_print_json_str(FILE *out, const char *s);
 
+/* Prints s as one CSV field (RFC 4180): quoted, with doubled quotes,
+ * when it holds a comma, a quote or a line break. */
+void pk_print_csv_str(FILE *out, const char *s);
+void pk_print_csv_strn(FILE *out, const char *s, size_t len);
+
 /* A JSON number (shortest round-trip form), or null when not finite. */
 void pk_print_json_double(FILE *out, double v);
 

@@ -5,6 +5,10 @@
  *   prof2dot -o graph.svg run.pstats          (laid out here, through libgvc)
  *
  * The DOT text equals `gprof2dot -f pstats run.pstats` for the same options.
+ *
+ *   prof2dot --diff before.pstats after.pstats | dot -Tsvg -o change.svg
+ *
+ * draws AFTER's graph coloured by how each node and edge changed.
  */
 #include <getopt.h>
 #include <stdlib.h>
@@ -51,6 +55,11 @@ static const pk_opt options[] = {
     {"format", 'f', required_argument, "FORMAT", "read inputs as FORMAT (pstats); as --from"},
     {"from", 0, required_argument, "FORMAT", "read inputs as FORMAT (default: detect)"},
     {"quiet", 'q', no_argument, NULL, "no summary line on stderr"},
+    {"diff", 0, no_argument, NULL,
+     "compare two FILEs, BEFORE then AFTER: AFTER's graph coloured by change "
+     "(red slower, blue faster, grey about equal, purple new)"},
+    {"diff-band", 0, required_argument, "PERCENT",
+     "with --diff, changes within PERCENT are grey (default 5)"},
     {NULL, 0, 0, NULL, NULL},
 };
 
@@ -74,7 +83,8 @@ typedef struct args {
     const char *paths[MAX_REPEATS], *focus[MAX_REPEATS], *hide[MAX_REPEATS];
     size_t nfocus, nhide;
     const char *output;
-    bool type_given, force, quiet;
+    bool type_given, force, quiet, diff;
+    double band;
     out_type type;
     pk_read_opts read;
     char **inputs;
@@ -179,6 +189,13 @@ static int handle_long(args *a, int id, const char *v)
         a->force = true;
     } else if (id == pk_cli_id(&cli, "from")) {
         return set_input_format(a, v);
+    } else if (id == pk_cli_id(&cli, "diff")) {
+        a->diff = true;
+    } else if (id == pk_cli_id(&cli, "diff-band")) {
+        if (parse_percent(&a->band, "--diff-band", v) != PK_EXIT_OK)
+            return PK_EXIT_USAGE;
+        if (a->band < 0.0)
+            return pk_cli_usage_error(&cli, "--diff-band wants a percentage of 0 or more");
     }
     /* --show-samples: pstats has no samples, so gprof2dot shows nothing more. */
     return PK_EXIT_OK;
@@ -213,6 +230,8 @@ static int check_args(args *a, int argc, char **argv)
         a->inputs = stdin_only;
         a->ninputs = 1;
     }
+    if (a->diff && a->ninputs != 2)
+        return pk_cli_usage_error(&cli, "--diff wants two files, BEFORE and AFTER");
     infer_type(a);
     if ((a->type == OUT_PNG || a->type == OUT_PDF) &&
         (!a->output || strcmp(a->output, "-") == 0) && isatty(STDOUT_FILENO))
@@ -234,6 +253,7 @@ static int parse_args(args *a, int argc, char **argv)
     a->prune.paths = a->paths;
     a->dot = dot;
     a->read = read;
+    a->band = 0.05;
     while ((id = pk_cli_next(&cli, argc, argv, &v)) != -1) {
         int rc = id == '?' ? PK_EXIT_USAGE : handle_short(a, id, v);
         if (rc == -1)
@@ -327,11 +347,38 @@ static int write_graph(pk_callgraph *g, const args *a, pk_error *err)
     return rc;
 }
 
+/* --diff: AFTER's graph, pruned as usual, with BEFORE's times beside it. */
+static int compare_with(pk_cg_diff **out, pk_callgraph *g, pk_profile *after,
+                        const args *a, pk_error *err)
+{
+    pk_profile *before = NULL;
+    pk_callgraph *gb = NULL;
+    uint32_t *b_of_a = malloc((pk_profile_func_count(after) + 1) * sizeof *b_of_a);
+    int rc = b_of_a ? pk_read(&before, a->inputs[0], &a->read, err)
+                    : pk_error_set(err, PK_ENOMEM, NULL, -1, "out of memory");
+
+    if (rc == PK_OK) {
+        pk_error_clear(err);
+        rc = pk_callgraph_build(&gb, before, err);
+    }
+    if (rc == PK_OK)
+        rc = pk_diff_match_functions(b_of_a, before, after, false, err);
+    if (rc == PK_OK)
+        rc = pk_callgraph_diff(out, g, gb, b_of_a, a->band, err);
+    pk_callgraph_free(gb);
+    pk_profile_free(before);
+    free(b_of_a);
+    return rc;
+}
+
 static int run(const args *a, pk_error *err)
 {
     pk_profile *p = NULL;
     pk_callgraph *g = NULL;
-    int rc = pk_cli_load_merged(&p, a->inputs, a->ninputs, &a->read, err);
+    pk_cg_diff *d = NULL;
+    args with_diff = *a;
+    int rc = a->diff ? pk_read(&p, a->inputs[1], &a->read, err)
+                     : pk_cli_load_merged(&p, a->inputs, a->ninputs, &a->read, err);
 
     if (rc == PK_OK) {
         pk_error_clear(err); /* later messages name no input file */
@@ -339,10 +386,14 @@ static int run(const args *a, pk_error *err)
     }
     if (rc == PK_OK)
         rc = select_nodes(g, a, err);
+    if (rc == PK_OK && a->diff)
+        rc = compare_with(&d, g, p, a, err);
+    with_diff.dot.diff = d;
     if (rc == PK_OK)
-        rc = write_graph(g, a, err);
+        rc = write_graph(g, &with_diff, err);
     if (rc == PK_OK)
         summary(a, g);
+    pk_cg_diff_free(d);
     pk_callgraph_free(g);
     pk_profile_free(p);
     return rc;

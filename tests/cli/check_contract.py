@@ -68,6 +68,9 @@ TOOLS = {
     # -o /dev/null says nothing of the format.
     "mprof-plot": {"input": "mprof", "suffix": ".svg", "args": ["-F", "svg"], "big": "big_mprof",
                    "only": "mprof"},
+    # Two inputs: the fixed BEFORE is the pstats sample, each case's input
+    # is AFTER.
+    "prof-diff": {"input": "pstats", "suffix": ".txt", "args": [PSTATS], "big": "big_pstats"},
 }
 
 # "TOOL: FILE: FORMAT: problem at byte N" or "... at line N[, column M]".
@@ -111,6 +114,13 @@ CASES = [
     ("prof2dot", [PSTATS], None, 2, r"^prof2dot: PROFKIT_MAX_INPUT='10Q' is not a size", None,
      {"PROFKIT_MAX_INPUT": "10Q"}),
     ("prof-convert", ["-o", "-", PSTATS], None, 0, None, None, {"PROFKIT_MAX_INPUT": "64K"}),
+    # prof-diff's own arguments; exit 1 is its gate (tests/golden/diff).
+    ("prof-diff", [PSTATS], None, 2, r"^prof-diff: want two profiles, BEFORE and AFTER", None),
+    ("prof-diff", ["--fail-on", "cumtime+10", PSTATS, PSTATS], None, 2,
+     r"^prof-diff: bad --fail-on: 'cumtime\+10' is not METRIC:THRESHOLD", None),
+    ("prof-diff", ["-o", "{tmp}/e.txt", "--fail-on", "peak:+1MiB", PSTATS, PSTATS], None, 2,
+     r"^prof-diff: a function diff has no metric 'peak'", "{tmp}/e.txt"),
+    ("prof-diff", ["--fail-on", "total:+0%", "-", PSTATS], PSTATS + ".gz", 0, None, None),
 ]
 
 
