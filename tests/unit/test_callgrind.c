@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <profkit/analysis.h>
 #include <profkit/io.h>
 #include <profkit/profile.h>
 
@@ -699,6 +700,31 @@ static void test_callgrind__from_folded(void **state)
     pk_profile_free(p);
 }
 
+/* A merge keeps the first input's cost unit (the command only when there
+ * is one input, as for strip_dirs). */
+static void test_callgrind__merge_keeps_unit(void **state)
+{
+    pk_profile *in[2], *merged, *stripped;
+    pk_error err = PK_ERROR_INIT;
+
+    (void)state;
+    in[0] = read_ok(HEAD "cmd: ./a\nevents: Ir\nfl=/x/a.c\nfn=f\n1 5\n");
+    in[1] = read_ok(HEAD "cmd: ./b\nevents: Ir\nfl=/x/a.c\nfn=f\n1 7\n");
+    assert_int_equal(pk_profile_merge(&merged, in, 2, &err), PK_OK);
+    assert_string_equal(pk_profile_cost_name(merged), "Ir");
+    assert_true(pk_profile_cost_per_second(merged) == 0.0);
+    assert_null(pk_profile_command(merged));
+    assert_true(find(merged, "/x/a.c", "f")->stats.tottime == 12);
+    assert_int_equal(pk_profile_strip_dirs(&stripped, in[0], &err), PK_OK);
+    assert_string_equal(pk_profile_command(stripped), "./a");
+    assert_string_equal(pk_profile_cost_name(stripped), "Ir");
+    assert_true(find(stripped, "a.c", "f")->stats.tottime == 5);
+    pk_profile_free(stripped);
+    pk_profile_free(merged);
+    pk_profile_free(in[0]);
+    pk_profile_free(in[1]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -720,6 +746,7 @@ int main(void)
         cmocka_unit_test(test_callgrind__writer_names_and_costs),
         cmocka_unit_test(test_callgrind__writer_refuses),
         cmocka_unit_test(test_callgrind__from_folded),
+        cmocka_unit_test(test_callgrind__merge_keeps_unit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
