@@ -198,11 +198,13 @@ typedef struct pk_cg_diff {
  * Pairs the alive nodes and edges of `after` with those of `before` (a
  * graph of another profile): before_of_after[f] is the BEFORE function
  * matched to AFTER function f (see pk_diff_match_functions), or
- * UINT32_MAX. Call it after pruning `after`; it must not change before
- * writing. Returns PK_OK or PK_ENOMEM.
+ * UINT32_MAX. BEFORE's times are multiplied by `scale` (1, or AFTER's
+ * total over BEFORE's to compare shares of the run). Call it after pruning
+ * `after`; it must not change before writing. Returns PK_OK or PK_ENOMEM.
  */
 int pk_callgraph_diff(pk_cg_diff **out, pk_callgraph *after, pk_callgraph *before,
-                      const uint32_t *before_of_after, double band, pk_error *err);
+                      const uint32_t *before_of_after, double band, double scale,
+                      pk_error *err);
 
 void pk_cg_diff_free(pk_cg_diff *d);
 

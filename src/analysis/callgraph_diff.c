@@ -50,14 +50,14 @@ static uint32_t find_edge(const pk_callgraph *g, uint32_t caller, uint32_t calle
 }
 
 static void fill(pk_cg_diff *d, const pk_callgraph *after, const pk_callgraph *before,
-                 const uint32_t *b_of_a, const uint32_t *node_of)
+                 const uint32_t *b_of_a, const uint32_t *node_of, double scale)
 {
     size_t i;
 
     for (i = 0; i < after->nnodes; i++) {
         uint32_t b = before_node(after, (uint32_t)i, b_of_a, node_of);
         d->node_before[i] = b != PK_CG_NONE && before->nodes[b].has_stats
-                                ? before->nodes[b].total_time : (double)NAN;
+                                ? before->nodes[b].total_time * scale : (double)NAN;
     }
     for (i = 0; i < after->nedges; i++) {
         const pk_cg_edge *e = &after->edges[i];
@@ -65,12 +65,14 @@ static void fill(pk_cg_diff *d, const pk_callgraph *after, const pk_callgraph *b
         uint32_t be = before_node(after, e->callee, b_of_a, node_of);
         uint32_t k = bc != PK_CG_NONE && be != PK_CG_NONE ? find_edge(before, bc, be)
                                                            : PK_CG_NONE;
-        d->edge_before[i] = k != PK_CG_NONE ? before->edges[k].total_time : (double)NAN;
+        d->edge_before[i] = k != PK_CG_NONE ? before->edges[k].total_time * scale
+                                             : (double)NAN;
     }
 }
 
 int pk_callgraph_diff(pk_cg_diff **out, pk_callgraph *after, pk_callgraph *before,
-                      const uint32_t *before_of_after, double band, pk_error *err)
+                      const uint32_t *before_of_after, double band, double scale,
+                      pk_error *err)
 {
     pk_cg_diff *d = pk_calloc(1, sizeof *d);
     uint32_t *node_of = node_of_func(before);
@@ -88,7 +90,7 @@ int pk_callgraph_diff(pk_cg_diff **out, pk_callgraph *after, pk_callgraph *befor
         pk_cg_diff_free(d);
         return pk_error_set(err, PK_ENOMEM, NULL, -1, "out of memory comparing call graphs");
     }
-    fill(d, after, before, before_of_after, node_of);
+    fill(d, after, before, before_of_after, node_of, scale);
     pk_free(node_of);
     *out = d;
     return PK_OK;

@@ -87,12 +87,11 @@ static void total_line(FILE *out, const pk_diff *d, const char *arrow)
         fprintf(out, " (%+.1f%%)", 100.0 * (a - b) / b);
 }
 
-static void summary(FILE *out, const pk_diff *d, const uint32_t *rows, size_t n,
-                    const pk_diff_render_opts *o, const char *arrow, const char *eol)
+static void summary(FILE *out, const pk_diff *d, size_t n, const pk_diff_render_opts *o,
+                    const char *eol)
 {
     size_t c[4];
 
-    (void)rows;
     counts(c, d);
     if (pk_diff_scale(d) != 1.0)
         fprintf(out, "normalized: BEFORE's times scaled by %.6g to equal AFTER's total%s",
@@ -100,7 +99,6 @@ static void summary(FILE *out, const pk_diff *d, const uint32_t *rows, size_t n,
     fprintf(out, "%zu rows: %zu new, %zu vanished, %zu moved; %zu shown, by %s%s",
             pk_diff_row_count(d), c[PK_DIFF_NEW], c[PK_DIFF_VANISHED], c[3], n,
             pk_diff_metric_at(d, o->metric)->name, eol);
-    (void)arrow;
 }
 
 /* ---- text ---- */
@@ -153,7 +151,7 @@ int pk_render_diff_text(FILE *out, const pk_diff *d, const uint32_t *rows, size_
     fprintf(out, "BEFORE: %s\nAFTER:  %s\n", o->before_path, o->after_path);
     total_line(out, d, "->");
     fputc('\n', out);
-    summary(out, d, rows, n, o, "->", "\n");
+    summary(out, d, n, o, "\n");
     fputc('\n', out);
     text_header(out, d);
     for (i = 0; i < n; i++)
@@ -231,7 +229,7 @@ int pk_render_diff_markdown(FILE *out, const pk_diff *d, const uint32_t *rows, s
     fputs("\n\n**", out);
     total_line(out, d, "→");
     fputs("**\n\n", out);
-    summary(out, d, rows, n, o, "→", "\n\n");
+    summary(out, d, n, o, "\n\n");
     md_header(out, d);
     for (i = 0; i < n; i++)
         md_row(out, d, pk_diff_row_at(d, rows[i]));

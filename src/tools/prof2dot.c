@@ -60,6 +60,8 @@ static const pk_opt options[] = {
      "(red slower, blue faster, grey about equal, purple new)"},
     {"diff-band", 0, required_argument, "PERCENT",
      "with --diff, changes within PERCENT are grey (default 5)"},
+    {"normalize", 0, no_argument, NULL,
+     "with --diff, scale BEFORE's times to AFTER's total first"},
     {NULL, 0, 0, NULL, NULL},
 };
 
@@ -83,7 +85,7 @@ typedef struct args {
     const char *paths[MAX_REPEATS], *focus[MAX_REPEATS], *hide[MAX_REPEATS];
     size_t nfocus, nhide;
     const char *output;
-    bool type_given, force, quiet, diff;
+    bool type_given, force, quiet, diff, normalize;
     double band;
     out_type type;
     pk_read_opts read;
@@ -191,6 +193,8 @@ static int handle_long(args *a, int id, const char *v)
         return set_input_format(a, v);
     } else if (id == pk_cli_id(&cli, "diff")) {
         a->diff = true;
+    } else if (id == pk_cli_id(&cli, "normalize")) {
+        a->normalize = true;
     } else if (id == pk_cli_id(&cli, "diff-band")) {
         if (parse_percent(&a->band, "--diff-band", v) != PK_EXIT_OK)
             return PK_EXIT_USAGE;
@@ -232,6 +236,8 @@ static int check_args(args *a, int argc, char **argv)
     }
     if (a->diff && a->ninputs != 2)
         return pk_cli_usage_error(&cli, "--diff wants two files, BEFORE and AFTER");
+    if (a->normalize && !a->diff)
+        return pk_cli_usage_error(&cli, "--normalize goes with --diff");
     infer_type(a);
     if ((a->type == OUT_PNG || a->type == OUT_PDF) &&
         (!a->output || strcmp(a->output, "-") == 0) && isatty(STDOUT_FILENO))
@@ -363,8 +369,13 @@ static int compare_with(pk_cg_diff **out, pk_callgraph *g, pk_profile *after,
     }
     if (rc == PK_OK)
         rc = pk_diff_match_functions(b_of_a, before, after, false, err);
+    if (rc == PK_OK && a->normalize && !(pk_profile_total_time(before) > 0.0))
+        rc = pk_error_set(err, PK_ENODATA, NULL, -1, "cannot normalize: BEFORE's total time is 0");
     if (rc == PK_OK)
-        rc = pk_callgraph_diff(out, g, gb, b_of_a, a->band, err);
+        rc = pk_callgraph_diff(out, g, gb, b_of_a, a->band,
+                               a->normalize ? pk_profile_total_time(after) /
+                                              pk_profile_total_time(before) : 1.0,
+                               err);
     pk_callgraph_free(gb);
     pk_profile_free(before);
     free(b_of_a);

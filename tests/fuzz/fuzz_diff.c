@@ -118,7 +118,7 @@ static void graph_against_itself(pk_profile *p)
 
     if (!map || pk_callgraph_build(&g, p, NULL) != PK_OK ||
         pk_diff_match_functions(map, p, p, false, NULL) != PK_OK ||
-        pk_callgraph_diff(&cd, g, g, map, 0.05, NULL) != PK_OK)
+        pk_callgraph_diff(&cd, g, g, map, 0.05, 1.0, NULL) != PK_OK)
         abort();
     for (i = 0; i < pk_callgraph_node_count(g); i++) {
         const pk_cg_node *n = pk_callgraph_node(g, (uint32_t)i);

@@ -559,7 +559,7 @@ static void test_diff__callgraph_diff(void **state)
     assert_int_equal(pk_callgraph_build(&gb, sb, NULL), PK_OK);
     assert_int_equal(pk_callgraph_build(&ga, sa, NULL), PK_OK);
     assert_int_equal(pk_diff_match_functions(map, sb, sa, false, NULL), PK_OK);
-    assert_int_equal(pk_callgraph_diff(&cd, ga, gb, map, 0.05, NULL), PK_OK);
+    assert_int_equal(pk_callgraph_diff(&cd, ga, gb, map, 0.05, 1.0, NULL), PK_OK);
     for (i = 0; i < pk_callgraph_node_count(ga); i++) {
         const char *name = pk_callgraph_node_name(ga, (uint32_t)i);
         if (strcmp(name, "app:30:work") == 0)

@@ -581,12 +581,14 @@ def change_label(b, a):
     return "was 0" if a > 0 else "+0.0%"
 
 
-def dot_case(dot, name, before, after):
-    kb, _, _, sb = pstats_side(before, False)
-    ka, _, _, sa = pstats_side(after, False)
+def dot_case(dot, name, before, after, normalize=False):
+    kb, _, tb, sb = pstats_side(before, False)
+    ka, _, ta, sa = pstats_side(after, False)
+    scale = ta / tb if normalize else 1.0
     pairs = match(kb, ka, False, lambda i, s: 0)
     b_of = {ka[j]: kb[i] for j, (i, _) in pairs.items()}
-    rc, out, err = run(dot, ["--diff", "-n0", "-e0", before, after])
+    rc, out, err = run(dot, ["--diff", "-n0", "-e0"] + (["--normalize"] if normalize else []) +
+                       [before, after])
     if not check("prof2dot --diff %s: exit 0" % name, rc == 0, err):
         return
     nodes, bad = {}, []
@@ -600,7 +602,7 @@ def dot_case(dot, name, before, after):
         nodes[nid] = key
         a = sa.stats[key][3]
         bk = b_of.get(key)
-        b = sb.stats[bk][3] if bk in sb.stats else None
+        b = sb.stats[bk][3] * scale if bk in sb.stats else None
         want = expected_class(b, a)
         if colour_class(col) != want:
             bad.append("%s: %s is %s, want %s" % (first[0], col, colour_class(col), want))
@@ -617,7 +619,7 @@ def dot_case(dot, name, before, after):
         n += 1
         a = sa.stats[ek][4][ck][3]
         bc, be = b_of.get(ck), b_of.get(ek)
-        b = sb.stats[be][4][bc][3] if be in sb.stats and bc in sb.stats[be][4] else None
+        b = sb.stats[be][4][bc][3] * scale if be in sb.stats and bc in sb.stats[be][4] else None
         want = expected_class(b, a)
         if colour_class(col) != want or unescape(label).split("\n")[0] != change_label(b, a):
             bad.append("%s -> %s: %s %r, want %s %r" % (ck[2], ek[2], colour_class(col),
@@ -631,6 +633,10 @@ def dot_cases(dot):
              os.path.join(D, "diffapp_v2.pstats"))
     dot_case(dot, "wordfreq 3.10 -> 3.11", os.path.join(P, "wordfreq_cprofile_py3.10.13.pstats"),
              os.path.join(P, "wordfreq_cprofile_py3.11.7.pstats"))
+    dot_case(dot, "diffapp v1 -> v2 --normalize", os.path.join(D, "diffapp_v1.pstats"),
+             os.path.join(D, "diffapp_v2.pstats"), normalize=True)
+    rc, out, err = run(dot, ["--normalize", os.path.join(D, "diffapp_v2.pstats")])
+    check("prof2dot --normalize without --diff: exit 2", rc == 2 and out == "", err)
     rc, out, err = run(dot, ["--diff", os.path.join(D, "diffapp_v1.pstats")])
     check("prof2dot --diff with one file: exit 2", rc == 2 and out == "", err)
     # Without --diff, the DOT is gprof2dot's (tests/golden/prof2dot); with it
