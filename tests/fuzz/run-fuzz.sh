@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 seconds=${1:-60}; shift || true
-targets=("$@"); [ ${#targets[@]} -eq 0 ] && targets=(pstats lprof mprof folded)
+targets=("$@"); [ ${#targets[@]} -eq 0 ] && targets=(pstats lprof mprof folded speedscope)
 dir=build-fuzz
 if [ ! -d $dir ]; then
   # No LTO: clang 14's LTO link of the fuzzers crashes.
@@ -19,6 +19,7 @@ for t in "${targets[@]}"; do
   mkdir -p tests/fuzz/corpus/$t
   seeds=(tests/fuzz/corpus/$t)
   [ -d samples/$t ] && seeds+=(samples/$t)
+  [ "$t" = speedscope ] && seeds+=(samples/folded samples/pstats) # the writer's inputs
   echo "== fuzz_$t for ${seconds}s =="
   $dir/tests/fuzz/fuzz_$t -max_total_time="$seconds" -malloc_limit_mb=256 -rss_limit_mb=1024 \
     -timeout=10 -print_final_stats=1 "${seeds[@]}" 2>&1 | grep -E '^(stat::number_of_executed_units|stat::peak_rss|==|SUMMARY|.*(crash|leak|timeout)-)' || true
