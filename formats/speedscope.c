@@ -217,7 +217,7 @@ static double total_weight(const pk_profile *p)
 static int put_profile(writer *w)
 {
     bool approx = (pk_stacks_flags(w->p) & PK_STACKS_APPROXIMATE) != 0;
-    const char *name = approx ? "approximate stacks from pstats call ratios (not sampled)"
+    const char *name = approx ? "approximate stacks from call ratios (not sampled)"
                               : "sampled stacks";
     int rc;
 

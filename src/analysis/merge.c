@@ -24,11 +24,19 @@ typedef struct edge_note {
     pk_stats base;
 } edge_note;
 
+#define NOT_MAPPED UINT32_MAX
+
 typedef struct rebuild {
     pk_profile *dst;
     bool strip;
     edge_note *notes;
     size_t nnotes, cap;
+    /* Per input, the dst function of each src function once mapped:
+     * both passes look functions up many times (once per edge), and
+     * hashing their names again each time was a third of a merge. */
+    uint32_t *maps;
+    size_t *map_start; /* by input */
+    uint32_t *map;     /* the current input's part of maps */
 } rebuild;
 
 static void add_stats(pk_stats *to, const pk_stats *from)
@@ -73,6 +81,24 @@ static int map_func(uint32_t *out, bool *added, rebuild *rb,
     return rc;
 }
 
+/* map_func() through the current input's map. */
+static int mapped_func(uint32_t *out, bool *added, rebuild *rb, const pk_profile *src,
+                       uint32_t f)
+{
+    int rc;
+
+    if (rb->map[f] != NOT_MAPPED) {
+        *out = rb->map[f];
+        if (added)
+            *added = false; /* it was new, and flagged, when first mapped */
+        return PK_OK;
+    }
+    rc = map_func(out, added, rb, src, f);
+    if (rc == PK_OK)
+        rb->map[f] = *out;
+    return rc;
+}
+
 static int add_entries(rebuild *rb, pk_profile *src)
 {
     size_t i, n = pk_profile_func_count(src);
@@ -83,7 +109,7 @@ static int add_entries(rebuild *rb, pk_profile *src)
         int rc;
         if (!pk_func_is_entry(sf))
             continue;
-        rc = map_func(&f, NULL, rb, src, (uint32_t)i);
+        rc = mapped_func(&f, NULL, rb, src, (uint32_t)i);
         if (rc != PK_OK)
             return rc;
         add_stats(&pk_profile_func(rb->dst, f)->stats, &sf->stats);
@@ -132,12 +158,12 @@ static int add_callers_of(rebuild *rb, pk_profile *src, uint32_t f, uint64_t sta
     int rc = pk_profile_callers(&edges, &n, src, f);
 
     if (rc == PK_OK && n)
-        rc = map_func(&df, NULL, rb, src, f);
+        rc = mapped_func(&df, NULL, rb, src, f);
     for (i = 0; rc == PK_OK && i < n; i++) {
         const pk_edge *se = pk_profile_edge_c(src, edges[i]);
         uint32_t caller, e;
         bool added;
-        rc = map_func(&caller, &added, rb, src, se->caller);
+        rc = mapped_func(&caller, &added, rb, src, se->caller);
         if (rc == PK_OK && added)
             pk_profile_func(rb->dst, caller)->flags |= PK_FUNC_NO_ENTRY;
         if (rc == PK_OK)
@@ -180,23 +206,51 @@ static int copy_meta(pk_profile *dst, pk_profile *const *inputs, size_t n)
     return rc;
 }
 
+/* One NOT_MAPPED slot per function of every input. */
+static int new_maps(rebuild *rb, pk_profile *const *inputs, size_t n)
+{
+    size_t total = 0, i, bytes;
+
+    rb->map_start = pk_calloc(n ? n : 1, sizeof *rb->map_start);
+    if (!rb->map_start)
+        return PK_ENOMEM;
+    for (i = 0; i < n; i++) {
+        rb->map_start[i] = total;
+        total += pk_profile_func_count(inputs[i]);
+    }
+    if (!pk_size_mul(&bytes, total ? total : 1, sizeof *rb->maps) ||
+        !(rb->maps = pk_malloc(bytes)))
+        return PK_ENOMEM;
+    memset(rb->maps, 0xff, bytes); /* every slot NOT_MAPPED */
+    return PK_OK;
+}
+
 static int rebuild_from(pk_profile **out, pk_profile *const *inputs, size_t n,
                         bool strip, pk_error *err)
 {
-    rebuild rb = {NULL, strip, NULL, 0, 0};
+    rebuild rb;
     double total = 0;
     size_t i;
     int rc;
 
     *out = NULL;
-    rc = pk_profile_new(&rb.dst);
+    memset(&rb, 0, sizeof rb);
+    rb.strip = strip;
+    rc = new_maps(&rb, inputs, n);
+    if (rc == PK_OK)
+        rc = pk_profile_new(&rb.dst);
     for (i = 0; rc == PK_OK && i < n; i++) {
+        rb.map = rb.maps + rb.map_start[i];
         rc = add_entries(&rb, inputs[i]);
         total += pk_profile_total_time(inputs[i]);
     }
-    for (i = 0; rc == PK_OK && i < n; i++)
+    for (i = 0; rc == PK_OK && i < n; i++) {
+        rb.map = rb.maps + rb.map_start[i];
         rc = add_edges(&rb, inputs[i], i);
+    }
     pk_free(rb.notes);
+    pk_free(rb.maps);
+    pk_free(rb.map_start);
     if (rc != PK_OK) {
         pk_profile_free(rb.dst);
         return pk_error_set(err, rc, NULL, -1, "%s while %s profiles", pk_status_str(rc),

@@ -33,7 +33,14 @@ for t in "${targets[@]}"; do
   corpus=${FUZZ_CORPUS_DIR:-tests/fuzz/corpus}/$t
   mkdir -p "$corpus" "$artifacts/$t"
   seeds=("$corpus")
-  for d in tests/fuzz/corpus/$t samples/$t tests/data/$t tests/data/bad/$t; do
+  # Targets that take other formats' samples (as tests/fuzz/meson.build's
+  # extra_seeds): diff reads any profile, speedscope writes pstats and folded.
+  case $t in
+    diff) more=(samples/pstats samples/lprof samples/mprof samples/folded) ;;
+    speedscope) more=(samples/pstats samples/folded) ;;
+    *) more=() ;;
+  esac
+  for d in tests/fuzz/corpus/$t samples/$t tests/data/$t tests/data/bad/$t "${more[@]}"; do
     [ -d "$d" ] && [ "$d" != "$corpus" ] && seeds+=("$d")
   done
   echo "== fuzz_$t for ${seconds}s =="
