@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 seconds=${1:-60}; shift || true
-targets=("$@"); [ ${#targets[@]} -eq 0 ] && targets=(pstats lprof mprof folded)
+targets=("$@"); [ ${#targets[@]} -eq 0 ] && targets=(pstats lprof mprof folded pprof)
 dir=build-fuzz
 if [ ! -d $dir ]; then
   # No LTO: clang 14's LTO link of the fuzzers crashes.
