@@ -509,9 +509,13 @@ static bool link_tables(pp_reader *r)
 
     if (r->nfuncs > UINT32_MAX)
         return pk_rd_fail(&r->rd, PK_EFORMAT, 0, "more than %u functions", UINT32_MAX);
-    qsort(r->funcs, r->nfuncs, sizeof *r->funcs, cmp_func);
-    qsort(r->locs, r->nlocs, sizeof *r->locs, cmp_loc);
-    qsort(r->mappings, r->nmappings, sizeof *r->mappings, cmp_id);
+    /* qsort wants a pointer even for no items. */
+    if (r->nfuncs)
+        qsort(r->funcs, r->nfuncs, sizeof *r->funcs, cmp_func);
+    if (r->nlocs)
+        qsort(r->locs, r->nlocs, sizeof *r->locs, cmp_loc);
+    if (r->nmappings)
+        qsort(r->mappings, r->nmappings, sizeof *r->mappings, cmp_id);
     if (!check_ids(r, "function", r->funcs, r->nfuncs, sizeof *r->funcs, func_id, func_at) ||
         !check_ids(r, "location", r->locs, r->nlocs, sizeof *r->locs, loc_id, loc_at) ||
         !check_ids(r, "mapping", r->mappings, r->nmappings, sizeof *r->mappings, map_id, map_at))

@@ -170,6 +170,9 @@ def main():
     ap.add_argument("--pstat-view", required=True)
     ap.add_argument("--live", action="store_true")
     opts = ap.parse_args()
+    for k, v in vars(opts).items():  # meson passes paths relative to the build dir
+        if isinstance(v, str) and k != 'live':
+            setattr(opts, k, os.path.abspath(v))
     if not shutil.which("node"):
         print("skip: node is not installed")
         return 77

@@ -48,6 +48,9 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--bindir", required=True)
     opts = ap.parse_args()
+    for k, v in vars(opts).items():  # meson passes paths relative to the build dir
+        if isinstance(v, str) and k != 'live':
+            setattr(opts, k, os.path.abspath(v))
     tool = lambda name: os.path.join(opts.bindir, name)
     view, convert = tool("pstat-view"), tool("prof-convert")
 

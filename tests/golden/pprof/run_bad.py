@@ -30,6 +30,9 @@ def main():
     ap.add_argument("--pstat-view", required=True)
     ap.add_argument("--prof-convert", required=True)
     opts = ap.parse_args()
+    for k, v in vars(opts).items():  # meson passes paths relative to the build dir
+        if isinstance(v, str) and k != 'live':
+            setattr(opts, k, os.path.abspath(v))
     passed = failed = 0
     with tempfile.TemporaryDirectory() as tmp:
         for name, args, message in entries():
