@@ -606,8 +606,10 @@ static bool func_frame(pp_reader *r, pp_func *fn, size_t at)
         n = snprintf(num, sizeof num, ":%lld)", (long long)fn->start_line);
         pk_buf_append(&r->scratch, num, (size_t)n);
     }
+    /* A nameless function without a file is the empty frame "". */
     if (r->scratch.failed ||
-        pk_profile_intern(&fn->frame, r->p, (const char *)r->scratch.data, r->scratch.len) != PK_OK)
+        pk_profile_intern(&fn->frame, r->p, r->scratch.len ? (const char *)r->scratch.data : "",
+                          r->scratch.len) != PK_OK)
         return oom(r, at);
     fn->has_frame = true;
     return true;
