@@ -545,6 +545,35 @@ static double time_divisor(const pp_reader *r, int64_t unit)
     return 0.0;
 }
 
+/* Counts are named after their type ("samples", "alloc_objects"), up to
+ * a NUL; a name the writer would read as a unit of its own (a time unit,
+ * "bytes") or an empty one becomes "samples", so a written file reads
+ * back with the same unit. */
+static int set_count_unit(pp_reader *r, int64_t type)
+{
+    static const char *const reserved[] = {"nanoseconds", "microseconds", "milliseconds",
+                                           "seconds", "bytes", ""};
+    size_t len, i;
+    const char *name = str_data(r, type, &len);
+    const char *nul = memchr(name, 0, len);
+    int rc;
+
+    if (nul)
+        len = (size_t)(nul - name);
+    pk_buf_append(&r->scratch, name, len);
+    pk_buf_byte(&r->scratch, 0);
+    if (r->scratch.failed)
+        return PK_ENOMEM;
+    for (i = 0; i < sizeof reserved / sizeof reserved[0]; i++) {
+        if (strcmp((const char *)r->scratch.data, reserved[i]) == 0)
+            break;
+    }
+    rc = pk_stacks_set_unit(r->p, i < sizeof reserved / sizeof reserved[0]
+                                      ? "samples" : (const char *)r->scratch.data);
+    r->scratch.len = 0;
+    return rc;
+}
+
 /* pprof's rule: the type default_sample_type names, else the last. The
  * stacks' unit says what the counts are: microseconds for any time unit
  * (whole numbers for flame graphs, as for pstats' approximate stacks),
@@ -552,8 +581,7 @@ static double time_divisor(const pp_reader *r, int64_t unit)
 static bool choose_value(pp_reader *r)
 {
     const pp_type *t;
-    const char *name;
-    size_t i, len;
+    size_t i;
     int rc;
 
     if (r->ntypes == 0)
@@ -572,13 +600,7 @@ static bool choose_value(pp_reader *r)
     } else if (str_is(r, t->unit, "bytes")) {
         rc = pk_stacks_set_unit(r->p, "bytes");
     } else {
-        name = str_data(r, t->type, &len);
-        pk_buf_append(&r->scratch, name, len);
-        pk_buf_byte(&r->scratch, 0);
-        rc = r->scratch.failed ? PK_ENOMEM
-                               : pk_stacks_set_unit(r->p, len ? (const char *)r->scratch.data
-                                                              : "samples");
-        r->scratch.len = 0;
+        rc = set_count_unit(r, t->type);
     }
     return rc == PK_OK || oom(r, 0);
 }
