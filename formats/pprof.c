@@ -12,7 +12,8 @@
  *
  * One value per sample is kept, the one pprof shows by default: the
  * sample type named by default_sample_type, else the last one. Time
- * units become seconds, other units stay counts.
+ * units become microseconds in the stacks (whole numbers for flame
+ * graphs) and seconds in the functions, other units stay counts.
  *
  * The message is read in three passes over its top-level fields, because
  * field order is free (string_table may come last): the string table
@@ -112,7 +113,7 @@ typedef struct pp_reader {
     size_t node_sum_cap, node_samples_cap;
     pk_buf scratch;
     size_t value_index;
-    double divisor; /* value / divisor: seconds for time units, else 1 */
+    double per_second; /* time units: values per second (1e9 for ns); else 0 */
 } pp_reader;
 
 static bool oom(pp_reader *r, size_t at)
@@ -508,9 +509,13 @@ static bool link_tables(pp_reader *r)
 
     if (r->nfuncs > UINT32_MAX)
         return pk_rd_fail(&r->rd, PK_EFORMAT, 0, "more than %u functions", UINT32_MAX);
-    qsort(r->funcs, r->nfuncs, sizeof *r->funcs, cmp_func);
-    qsort(r->locs, r->nlocs, sizeof *r->locs, cmp_loc);
-    qsort(r->mappings, r->nmappings, sizeof *r->mappings, cmp_id);
+    /* qsort wants a pointer even for no items. */
+    if (r->nfuncs)
+        qsort(r->funcs, r->nfuncs, sizeof *r->funcs, cmp_func);
+    if (r->nlocs)
+        qsort(r->locs, r->nlocs, sizeof *r->locs, cmp_loc);
+    if (r->nmappings)
+        qsort(r->mappings, r->nmappings, sizeof *r->mappings, cmp_id);
     if (!check_ids(r, "function", r->funcs, r->nfuncs, sizeof *r->funcs, func_id, func_at) ||
         !check_ids(r, "location", r->locs, r->nlocs, sizeof *r->locs, loc_id, loc_at) ||
         !check_ids(r, "mapping", r->mappings, r->nmappings, sizeof *r->mappings, map_id, map_at))
@@ -540,14 +545,43 @@ static double time_divisor(const pp_reader *r, int64_t unit)
     return 0.0;
 }
 
+/* Counts are named after their type ("samples", "alloc_objects"), up to
+ * a NUL; a name the writer would read as a unit of its own (a time unit,
+ * "bytes") or an empty one becomes "samples", so a written file reads
+ * back with the same unit. */
+static int set_count_unit(pp_reader *r, int64_t type)
+{
+    static const char *const reserved[] = {"nanoseconds", "microseconds", "milliseconds",
+                                           "seconds", "bytes", ""};
+    size_t len, i;
+    const char *name = str_data(r, type, &len);
+    const char *nul = memchr(name, 0, len);
+    int rc;
+
+    if (nul)
+        len = (size_t)(nul - name);
+    pk_buf_append(&r->scratch, name, len);
+    pk_buf_byte(&r->scratch, 0);
+    if (r->scratch.failed)
+        return PK_ENOMEM;
+    for (i = 0; i < sizeof reserved / sizeof reserved[0]; i++) {
+        if (strcmp((const char *)r->scratch.data, reserved[i]) == 0)
+            break;
+    }
+    rc = pk_stacks_set_unit(r->p, i < sizeof reserved / sizeof reserved[0]
+                                      ? "samples" : (const char *)r->scratch.data);
+    r->scratch.len = 0;
+    return rc;
+}
+
 /* pprof's rule: the type default_sample_type names, else the last. The
- * stacks' unit says what the counts are: seconds, bytes, or the type's
- * name ("samples", "alloc_objects"). */
+ * stacks' unit says what the counts are: microseconds for any time unit
+ * (whole numbers for flame graphs, as for pstats' approximate stacks),
+ * bytes, or the type's name ("samples", "alloc_objects"). */
 static bool choose_value(pp_reader *r)
 {
     const pp_type *t;
-    const char *name;
-    size_t i, len;
+    size_t i;
     int rc;
 
     if (r->ntypes == 0)
@@ -560,21 +594,13 @@ static bool choose_value(pp_reader *r)
         }
     }
     t = &r->types[r->value_index];
-    r->divisor = time_divisor(r, t->unit);
-    if (r->divisor > 0) {
-        rc = pk_stacks_set_unit(r->p, "seconds");
+    r->per_second = time_divisor(r, t->unit);
+    if (r->per_second > 0) {
+        rc = pk_stacks_set_unit(r->p, "microseconds");
     } else if (str_is(r, t->unit, "bytes")) {
-        r->divisor = 1.0;
         rc = pk_stacks_set_unit(r->p, "bytes");
     } else {
-        r->divisor = 1.0;
-        name = str_data(r, t->type, &len);
-        pk_buf_append(&r->scratch, name, len);
-        pk_buf_byte(&r->scratch, 0);
-        rc = r->scratch.failed ? PK_ENOMEM
-                               : pk_stacks_set_unit(r->p, len ? (const char *)r->scratch.data
-                                                              : "samples");
-        r->scratch.len = 0;
+        rc = set_count_unit(r, t->type);
     }
     return rc == PK_OK || oom(r, 0);
 }
@@ -602,8 +628,10 @@ static bool func_frame(pp_reader *r, pp_func *fn, size_t at)
         n = snprintf(num, sizeof num, ":%lld)", (long long)fn->start_line);
         pk_buf_append(&r->scratch, num, (size_t)n);
     }
+    /* A nameless function without a file is the empty frame "". */
     if (r->scratch.failed ||
-        pk_profile_intern(&fn->frame, r->p, (const char *)r->scratch.data, r->scratch.len) != PK_OK)
+        pk_profile_intern(&fn->frame, r->p, r->scratch.len ? (const char *)r->scratch.data : "",
+                          r->scratch.len) != PK_OK)
         return oom(r, at);
     fn->has_frame = true;
     return true;
@@ -759,8 +787,11 @@ static bool add_leaves(pp_reader *r)
         double v = r->node_sum[node];
         if (r->node_samples[node] == 0)
             continue;
-        if (r->divisor != 1.0)
-            v /= r->divisor;
+        /* To microseconds, dividing where that is exact for whole values. */
+        if (r->per_second >= 1e6)
+            v /= r->per_second / 1e6;
+        else if (r->per_second > 0)
+            v *= 1e6 / r->per_second;
         if (pk_stacks_add(r->p, (uint32_t)node, PK_STR_EMPTY, r->node_samples[node], v, 0.0,
                           false) != PK_OK)
             return oom(r, 0);
@@ -796,6 +827,33 @@ static void reader_dispose(pp_reader *r)
     pk_buf_dispose(&r->scratch);
 }
 
+/*
+ * Functions and edges derived from microsecond stacks get cProfile's
+ * seconds. pprof records no calls, so call counts are 0 (pstat-view
+ * leaves percall empty) rather than the samples' microseconds.
+ */
+static void scale_stats(pk_stats *s)
+{
+    s->tottime /= 1e6;
+    s->cumtime /= 1e6;
+    s->ncalls = s->pcalls = 0;
+}
+
+static void times_in_seconds(pk_profile *p)
+{
+    size_t i, n = pk_profile_func_count(p);
+    double total = 0.0;
+
+    for (i = 0; i < n; i++) {
+        pk_stats *s = &pk_profile_func(p, (uint32_t)i)->stats;
+        scale_stats(s);
+        total += s->tottime;
+    }
+    for (i = 0; i < pk_profile_edge_count(p); i++)
+        scale_stats(&pk_profile_edge(p, (uint32_t)i)->stats);
+    pk_profile_set_total_time(p, total);
+}
+
 int pk_pprof__read_with(pk_profile *p, const uint8_t *buf, size_t len,
                         const pk_read_opts *opts, pk_error *err)
 {
@@ -807,7 +865,6 @@ int pk_pprof__read_with(pk_profile *p, const uint8_t *buf, size_t len,
     pk_rd_init(&r.rd, buf, len, FORMAT, err);
     r.p = p;
     r.err = err;
-    r.divisor = 1.0;
     if (pk_stacks_init(p, 0) != PK_OK)
         return pk_error_set(err, PK_ENOMEM, FORMAT, -1, "out of memory");
     ok = read_strings(&r) && read_tables(&r) && link_tables(&r) && choose_value(&r) &&
@@ -817,7 +874,12 @@ int pk_pprof__read_with(pk_profile *p, const uint8_t *buf, size_t len,
     if (rc != PK_OK)
         return rc;
     pk_profile_set_source(p, PK_SOURCE_PPROF);
-    return opts && opts->stacks_only ? PK_OK : pk_stacks_derive_functions(p, err);
+    if (opts && opts->stacks_only)
+        return PK_OK;
+    rc = pk_stacks_derive_functions(p, err);
+    if (rc == PK_OK && strcmp(pk_stacks_unit(p), "microseconds") == 0)
+        times_in_seconds(p);
+    return rc;
 }
 
 int pk_pprof__read(pk_profile *p, const uint8_t *buf, size_t len, pk_error *err)
@@ -845,11 +907,12 @@ static bool plausible_field(uint32_t number, unsigned wire)
 }
 
 /*
- * Raw protobuf has no magic, so the top-level fields are walked: every
- * field must be a Profile field (1..15) with its wire type, as far as the
- * buffer goes (a field running past the end may be cut by a short read
- * window; the reader reports a real truncation). Text rarely survives
- * this for more than a field or two; one whole field is needed.
+ * Raw protobuf has no magic, so the top-level fields are walked as far as
+ * the buffer goes: the first must be a Profile field (1..15) with its wire
+ * type, the others any well-formed field (later versions of profile.proto
+ * may add some). A field running past the end is accepted, as a short
+ * read window may cut it (the reader reports real truncation); a
+ * malformed key is not. Text rarely passes for long.
  */
 bool pk_pprof__sniff(const uint8_t *buf, size_t len)
 {
@@ -861,9 +924,13 @@ bool pk_pprof__sniff(const uint8_t *buf, size_t len)
     while (pk_rd_left(&rd) > 0) {
         size_t at = rd.pos;
         uint64_t key = pk_pb__varint(&rd, at, "key");
+        unsigned wire = (unsigned)(key & 7);
         if (rd.failed)
             return fields > 0;
-        if (!plausible_field((uint32_t)(key >> 3 > 15 ? 0 : key >> 3), (unsigned)(key & 7)))
+        if (fields == 0 && !plausible_field((uint32_t)(key >> 3 > 15 ? 0 : key >> 3), wire))
+            return false;
+        if (key >> 3 == 0 || (wire != PK_PB_VARINT && wire != PK_PB_FIXED64 &&
+                              wire != PK_PB_LEN && wire != PK_PB_FIXED32))
             return false;
         rd.pos = at;
         if (!pk_pb__next(&rd, &f))
