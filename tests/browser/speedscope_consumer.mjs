@@ -19,7 +19,8 @@
 // --odd-bytes makes a folded input whose frame names hold a byte that is
 // not UTF-8, an encoded lone surrogate (what pstats stores for undecodable
 // file names), a control character, a quote and a backslash: speedscope
-// must load it and show the names as our escaping documents them.
+// must load it and show the names as our escaping documents them. It also
+// has a line with an empty stack, which speedscope counts for the root.
 //
 // usage: node speedscope_consumer.mjs --tool PROF_CONVERT (--input FILE | --odd-bytes)
 // exit 0 pass, 1 fail, 77 skip (no Chromium or no playwright-core).
@@ -263,6 +264,7 @@ function oddBytesInput(dir) {
       Buffer.from([0xc3, 0xa9]), Buffer.from('.py:7) 5\n')]),
     Buffer.from('main;ctl\x01x;quote"back\\slash 2\n'),
     Buffer.from('main 1\n'),
+    Buffer.from(' 4\n'), // samples of the root itself: an empty stack
   ];
   fs.writeFileSync(file, Buffer.concat(lines));
   return file;
