@@ -19,7 +19,8 @@
 // --odd-bytes makes a folded input whose frame names hold a byte that is
 // not UTF-8, an encoded lone surrogate (what pstats stores for undecodable
 // file names), a control character, a quote and a backslash: speedscope
-// must load it and show the names as our escaping documents them.
+// must load it and show the names as our escaping documents them. It also
+// has a line with an empty stack, which speedscope counts for the root.
 //
 // usage: node speedscope_consumer.mjs --tool PROF_CONVERT (--input FILE | --odd-bytes)
 // exit 0 pass, 1 fail, 77 skip (no Chromium or no playwright-core).
@@ -136,8 +137,12 @@ function foldedStacks(buf) {
     start = end + 1;
     const sp = line.lastIndexOf(32);
     const count = line.subarray(sp + 1).toString('latin1');
-    if (sp <= 0 || !/^\d+$/.test(count)) continue;
+    if (sp < 0 || !/^\d+$/.test(count)) continue;
     const frames = [];
+    if (sp === 0) { // " 5": samples of the root itself, as flamegraph.pl counts them
+      stacks.push({ frames, weight: Number(count) });
+      continue;
+    }
     let f = 0;
     const stack = line.subarray(0, sp);
     for (let i = 0; i <= stack.length; i++) {
@@ -259,6 +264,7 @@ function oddBytesInput(dir) {
       Buffer.from([0xc3, 0xa9]), Buffer.from('.py:7) 5\n')]),
     Buffer.from('main;ctl\x01x;quote"back\\slash 2\n'),
     Buffer.from('main 1\n'),
+    Buffer.from(' 4\n'), // samples of the root itself: an empty stack
   ];
   fs.writeFileSync(file, Buffer.concat(lines));
   return file;
@@ -295,8 +301,9 @@ async function main() {
     check(bad.length === 0, `FORMATS.md 5e facts hold ${bad.join(', ')}`);
 
     const folded = input.endsWith('.folded');
-    const expected = folded ? weightsOf(foldedStacks(fs.readFileSync(input))) : weightsOf(ourStacks(doc));
-    const expectedTotal = [...expected.values()].reduce((a, v) => a + v.self, 0);
+    const expected = weightsOf(folded ? foldedStacks(fs.readFileSync(input)) : ourStacks(doc));
+    const stacks = folded ? foldedStacks(fs.readFileSync(input)) : ourStacks(doc);
+    const expectedTotal = stacks.reduce((a, st) => a + st.weight, 0);
     if (folded) {
       const ours = sameWeights(weightsOf(ourStacks(doc)), expected, 0);
       check(ours.length === 0, `our samples (root-first) give the folded counts ${ours.slice(0, 3).join('; ')}`);

@@ -110,10 +110,10 @@ def folded_stacks(path):
     with open(path, "rb") as f:
         for raw in f:
             line = raw.rstrip(b"\n").rstrip(b"\r").decode("utf-8", "surrogateescape")
-            stack, _, count = line.rpartition(" ")
-            if not stack or not count.isdigit():
+            stack, space, count = line.rpartition(" ")
+            if not space or not count.isdigit():
                 continue
-            out[tuple(stack.split(";"))] += int(count)
+            out[tuple(stack.split(";")) if stack else ()] += int(count)  # " 5": the root
     return out
 
 
@@ -132,6 +132,8 @@ def folded_function_counts(stacks, key=frame_key):
     (once per sample under recursion)."""
     out = collections.defaultdict(lambda: [0, 0])
     for stack, n in stacks.items():
+        if not stack:
+            continue  # root samples belong to no function
         out[key(stack[-1])][0] += n
         for k in set(key(f) for f in stack):
             out[k][1] += n
@@ -317,6 +319,8 @@ def speedscope_frame_weights(doc):
     out = collections.defaultdict(lambda: [0, 0])
     p = doc["profiles"][0]
     for s, w in zip(p["samples"], p["weights"]):
+        if not s:
+            continue  # a sample of the root itself (a folded " 5" line)
         out[text(s[-1])][0] += w
         for t in set(text(i) for i in s):
             out[t][1] += w
