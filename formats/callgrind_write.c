@@ -402,6 +402,11 @@ int pk_callgrind__write(pk_buf *out, pk_profile *p, pk_error *err)
     size_t i;
     int rc;
 
+    /* A memory series without function brackets has no costs to attribute:
+     * refuse rather than write a file with no functions. */
+    if (!pk_profile_has_function_data(p))
+        return pk_error_set(err, PK_ENODATA, FORMAT, -1,
+                            "the profile has no function stats to write as callgrind");
     memset(&w, 0, sizeof w);
     w.p = p;
     w.out = out;

@@ -31,8 +31,15 @@ What "loads back" means per output:
 Merges are checked too: two folded files sum their stacks, two pstats files
 equal pstats.Stats(a, b).
 
-Adding a format (callgrind, pprof): add an OUTPUTS row (the part it needs,
-its refusal line, a checker) and, for a reader, an INPUTS row.
+  callgrind   read back by profkit, every function's self cost equals the
+              input's tottime (whole nanoseconds for times; the real
+              consumer, callgrind_annotate, is tests/golden/callgrind);
+  pprof       read back by profkit; from folded or pprof input the stacks
+              and counts equal the input's (npm pprof-format decodes these
+              files in tests/golden/pprof).
+
+Adding a format: add an OUTPUTS row (the part it needs, its refusal line,
+a checker) and, for a reader, an INPUTS row.
 
 Usage: check_convert_matrix.py --bindir DIR
 """
@@ -66,6 +73,10 @@ INPUTS = {
     "mprof-func": (os.path.join(S, "mprof", "alloc.dat"), {"functions", "memory"}),
     # a plain memory series: nothing but memory
     "mprof-series": (os.path.join(S, "mprof", "sleep.dat"), {"memory"}),
+    # valgrind's callgrind on a C program: functions and call edges, no stacks
+    "callgrind": (os.path.join(S, "callgrind", "cgwork_O0.callgrind"), {"functions"}),
+    # Go's runtime/pprof: sampled stacks (and the functions derived from them)
+    "pprof": (os.path.join(S, "pprof", "go_cpu.pb.gz"), {"functions", "stacks"}),
 }
 
 # output -> (parts that allow it, the error line when none is there)
@@ -86,6 +97,10 @@ OUTPUTS = {
             "prof-convert: csv: the profile has no function stats to tabulate"),
     "json": ({"functions", "empty"},
              "prof-convert: json: the profile has no function stats to tabulate"),
+    "callgrind": ({"functions", "empty"},
+                  "prof-convert: callgrind: the profile has no function stats to write as callgrind"),
+    "pprof": ({"functions", "stacks"},
+              "prof-convert: pprof: the profile has neither stacks nor functions to write as pprof"),
 }
 
 failures = 0
@@ -343,6 +358,9 @@ def check_speedscope(ctx, name, src, out):
         check(dict(have) == dict(want) and prof["unit"] == "none",
               f"{name}: speedscope frame self/total weights equal the folded counts "
               f"({len(want)} frames, unit {prof['unit']})")
+    elif "stacks" in INPUTS[name][1]:  # sampled stacks of their own (pprof)
+        check("approximate" not in prof["name"] and sum(prof["weights"]) > 0,
+              f"{name}: speedscope profile of sampled stacks ({prof['name']!r}, unit {prof['unit']})")
     else:
         check("approximate" in prof["name"] and prof["unit"] == "microseconds",
               f"{name}: speedscope profile says it is approximate ({prof['name']!r})")
@@ -376,9 +394,59 @@ def check_json(ctx, name, src, out):
               f"{name}: json callers equal Python pstats' ({caller_count} edges, as many callees)")
 
 
+def profkit_self_times(ctx, path):
+    """The function table prof-convert --to json gives for path."""
+    doc = json.loads(run([ctx.tool, path, "-o", "-", "--to", "json"]).stdout.decode("utf-8"))
+    return {(f["file"], f["line"], f["name"]): f["tottime"] for f in doc["functions"]}
+
+
+def without_line_suffix(times):
+    """The writer names two same-named functions of one file NAME:LINE
+    (callgrind tools would merge them); read back, that is the name."""
+    out = {}
+    for (file, line, fn), t in times.items():
+        if fn.endswith(":%d" % line):
+            fn = fn[:-len(":%d" % line)]
+        out[(file, line, fn)] = t
+    return out
+
+
+def check_callgrind(ctx, name, src, out):
+    if name == "pstats-empty":
+        check(b"events: ns" in open(out, "rb").read(), f"{name}: an empty callgrind file with its header")
+        return
+    have = without_line_suffix(profkit_self_times(ctx, out))
+    want = profkit_self_times(ctx, src)
+    if name.startswith("pstats") or name in ("lprof", "mprof-func"):
+        # written as integer nanoseconds: equal to the ns, rounded
+        same = have.keys() == want.keys() and all(
+            abs(have[k] - want[k]) <= 0.5e-9 + 1e-15 for k in want)
+    else:
+        same = have == want  # counts (samples, Ir) are kept exactly
+    check(same, f"{name}: callgrind read back has the input's {len(want)} functions and self costs")
+
+
+def check_pprof(ctx, name, src, out):
+    back = os.path.join(ctx.tmp, "back.folded")
+    r = run([ctx.tool, out, "-o", back, "--to", "folded"])
+    if name.startswith("folded"):
+        check(r.returncode == 0 and folded_stacks(back) == folded_stacks(src),
+              f"{name}: pprof read back has the input's stacks and counts")
+    elif name == "pprof":
+        again = os.path.join(ctx.tmp, "src.folded")
+        r2 = run([ctx.tool, src, "-o", again, "--to", "folded"])
+        check(r.returncode == 0 and r2.returncode == 0 and folded_stacks(back) == folded_stacks(again),
+              f"{name}: pprof -> pprof keeps every stack and value")
+    else:  # approximate stacks, in fractional microseconds
+        lines = open(back, "rb").read().splitlines() if r.returncode == 0 else []
+        check(len(lines) > 0 and all(float(l.rpartition(b" ")[2]) > 0 for l in lines),
+              f"{name}: pprof read back has {len(lines)} (approximate) stacks")
+
+
 CHECKERS = {
     "pstats": check_pstats, "folded": check_folded, "lprof": check_lprof, "mprof": check_mprof,
     "speedscope": check_speedscope, "csv": check_csv, "json": check_json,
+    "callgrind": check_callgrind, "pprof": check_pprof,
 }
 
 
