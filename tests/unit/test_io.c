@@ -165,7 +165,7 @@ static void test_io__size_caps(void **state)
     assert_memory_equal(err.msg, want, strlen(want));
     pk_error_clear(&err);
     assert_int_equal(read_buffer(&p, plain, len, &ro, &err), PK_EFORMAT);
-    snprintf(want, sizeof want, "input larger than the %zu-byte limit", len - 1);
+    snprintf(want, sizeof want, "input larger than the %zu-byte limit at byte %zu", len - 1, len - 1);
     assert_string_equal(err.msg, want);
     free(gz);
     free(plain);
