@@ -20,15 +20,15 @@
 
 static void full_path(char *out, size_t n, const char *path)
 {
-    if (path[0] == '/')
-        snprintf(out, n, "%s", path);
-    else
-        snprintf(out, n, "%s/%s", PK_SOURCE_ROOT, path);
+    int w = path[0] == '/' ? snprintf(out, n, "%s", path)
+                           : snprintf(out, n, "%s/%s", PK_SOURCE_ROOT, path);
+    if (w < 0 || (size_t)w >= n)
+        fail_msg("path too long: %s", path);
 }
 
 uint8_t *pk_test_load(const char *path, size_t *len)
 {
-    char full[4096];
+    char full[8192];
     FILE *f;
     uint8_t *buf;
     long n;
@@ -63,7 +63,7 @@ static bool ends_with(const char *s, const char *suffix)
 
 char **pk_test_list(const char *dir, const char *suffix, bool with_dir, size_t min_count)
 {
-    char full[4096], path[4096];
+    char full[8192], path[4096];
     DIR *d;
     struct dirent *e;
     char **names = NULL;
@@ -103,15 +103,15 @@ void pk_test_each_bad_file(const char *dir, size_t min_count,
                            void (*check)(const uint8_t *data, size_t len, const char *name,
                                          const char *message))
 {
-    char line[1024], path[4096];
+    char line[1024], path[4096], full[8192];
     FILE *list;
     size_t count = 0;
 
     snprintf(path, sizeof path, "%s/expected.txt", dir);
-    full_path(line, sizeof line, path);
-    list = fopen(line, "r");
+    full_path(full, sizeof full, path);
+    list = fopen(full, "r");
     if (!list)
-        fail_msg("cannot open %s", line);
+        fail_msg("cannot open %s", full);
     while (fgets(line, sizeof line, list)) {
         char *tab = strchr(line, '\t');
         uint8_t *data;
