@@ -9,8 +9,8 @@ must fail). GENERIC turns them into the same cases for every tool:
   --help/--version exit 0; unknown options exit 2 with one line; a missing
   file, a directory, an empty file, a bad or truncated file of every format
   exit 2 with one line naming tool, file, format, problem and byte offset or
-  line; -o FILE is left absent (no temporary either) on failure and renamed
-  into place on success; -o /dev/null and -o /dev/stdout write directly;
+  line; -o FILE is left absent (no temporary either) on failure, also when
+  the write itself fails half-way, and renamed into place on success; -o /dev/null and -o /dev/stdout write directly;
   /dev/full exits 3 with one line; standard input ('-', plain and gzip'd)
   works; a closed pipe ends the tool quietly; no case exits 1 (reserved
   for prof-diff's gate).
@@ -28,6 +28,7 @@ import fcntl
 import gzip
 import os
 import re
+import resource
 import shlex
 import signal
 import subprocess
@@ -152,6 +153,11 @@ def generic_cases(tool, tmp, files):
         ("-o /dev/null", command(tool, tmp, ["-o", "/dev/null", good]), None, 0, None, None, None),
         ("-o /dev/stdout", command(tool, tmp, ["-o", "/dev/stdout", good]), None, 0, None, None,
          "same:" + good),
+        # The file system refuses more than 512 bytes (RLIMIT_FSIZE): the
+        # write fails half-way, and neither FILE nor its temporary remains.
+        ("-o, write fails half-way", command(tool, tmp, ["-o", out, good]), None, 3,
+         r"^%s: %s: write failed: File too large$" % (re.escape(tool), re.escape(out)), out,
+         "fsize=512"),
         ("-o /dev/full", command(tool, tmp, ["-o", "/dev/full", good]), None, 3,
          r"^%s: /dev/full: write failed: No space left on device$" % re.escape(tool), None, None),
         ("stdout /dev/full", command(tool, tmp, stdout_args(tool), [good]), None, 3,
@@ -177,7 +183,16 @@ def generic_cases(tool, tmp, files):
     return cases
 
 
-def run(argv, bindir, stdin=None, stdout=subprocess.PIPE, env=None):
+def limit_file_size(limit):
+    """For the child: files may grow to limit bytes; a longer write fails
+    with EFBIG (SIGXFSZ ignored, so it is an error, not a signal)."""
+    def apply():
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+    return apply
+
+
+def run(argv, bindir, stdin=None, stdout=subprocess.PIPE, env=None, preexec=None):
     argv = WRAPPER + [os.path.join(bindir, argv[0])] + argv[1:]
     inp = open(stdin, "rb") if stdin else subprocess.DEVNULL
     environ = dict(os.environ)
@@ -185,7 +200,7 @@ def run(argv, bindir, stdin=None, stdout=subprocess.PIPE, env=None):
     environ.update(env or {})
     try:
         return subprocess.run(argv, stdin=inp, stdout=stdout, stderr=subprocess.PIPE, cwd=ROOT,
-                              env=environ)
+                              env=environ, preexec_fn=preexec)
     finally:
         if stdin:
             inp.close()
@@ -196,6 +211,8 @@ def check(bindir, tmp, argv, stdin, code, pattern, absent, result, reference, en
     if result == "stdout=/dev/full":
         with open("/dev/full", "wb") as full:
             r = run(argv, bindir, stdin, stdout=full)
+    elif result and result.startswith("fsize="):
+        r = run(argv, bindir, stdin, env=env, preexec=limit_file_size(int(result[6:])))
     else:
         r = run(argv, bindir, stdin, env=env)
     err = r.stderr.decode("utf-8", "replace")
