@@ -68,6 +68,13 @@ pk_format pk_detect_format(const void *buf, size_t len)
     return PK_FORMAT_AUTO;
 }
 
+/* The error for an input past the size cap: the first byte too many. */
+static int too_large(pk_error *err, size_t max)
+{
+    return pk_error_set(err, PK_EFORMAT, NULL, (int64_t)max,
+                        "input larger than the %zu-byte limit at byte %zu", max, max);
+}
+
 /* Reads all of f into b, refusing more than max bytes. A regular file's
  * size is known, so its buffer is allocated once. */
 static int slurp(pk_buf *b, FILE *f, size_t max, pk_error *err)
@@ -84,8 +91,7 @@ static int slurp(pk_buf *b, FILE *f, size_t max, pk_error *err)
         n = fread(b->data + b->len, 1, READ_CHUNK, f);
         b->len += n;
         if (b->len > max)
-            return pk_error_set(err, PK_EFORMAT, NULL, -1,
-                                "input larger than the %zu-byte limit", max);
+            return too_large(err, max);
         if (n < READ_CHUNK) {
             if (ferror(f))
                 return pk_error_set(err, PK_EIO, NULL, -1, "read failed: %s",
@@ -250,8 +256,7 @@ int pk_read_buffer(pk_profile **out, const void *buf, size_t len,
             rc = parse_bytes(out, plain.data, plain.len, opts, err);
         pk_buf_dispose(&plain);
     } else if (len > opts->max_input) {
-        rc = pk_error_set(err, PK_EFORMAT, NULL, -1,
-                          "input larger than the %zu-byte limit", opts->max_input);
+        rc = too_large(err, opts->max_input);
     } else {
         rc = parse_bytes(out, buf, len, opts, err);
     }
@@ -275,8 +280,7 @@ static int stream_folded(pk_profile **out, FILE *f, const pk_buf *first,
     if (rc != PK_OK)
         rc = pk_error_set(err, PK_ENOMEM, NULL, -1, "out of memory");
     if (rc == PK_OK && total > opts->max_input)
-        rc = pk_error_set(err, PK_EFORMAT, NULL, -1,
-                          "input larger than the %zu-byte limit", opts->max_input);
+        rc = too_large(err, opts->max_input);
     if (rc == PK_OK)
         rc = pk_folded__begin(&r, p, opts, err);
     if (rc == PK_OK)
@@ -285,8 +289,7 @@ static int stream_folded(pk_profile **out, FILE *f, const pk_buf *first,
         n = fread(chunk, 1, READ_CHUNK, f);
         total += n;
         if (total > opts->max_input)
-            rc = pk_error_set(err, PK_EFORMAT, NULL, -1,
-                              "input larger than the %zu-byte limit", opts->max_input);
+            rc = too_large(err, opts->max_input);
         else if (n < READ_CHUNK && ferror(f))
             rc = pk_error_set(err, PK_EIO, NULL, -1, "read failed: %s", strerror(errno));
         else

@@ -136,7 +136,7 @@ int pk_cli_usage_error(const pk_cli *cli, const char *fmt, ...)
     va_start(ap, fmt);
     vfprintf(stderr, fmt, ap);
     va_end(ap);
-    fprintf(stderr, "\ntry '%s --help'\n", cli->tool);
+    fprintf(stderr, " (try '%s --help')\n", cli->tool);
     return PK_EXIT_USAGE;
 }
 

@@ -50,7 +50,8 @@ int pk_cli_next(const pk_cli *cli, int argc, char **argv, const char **arg);
 /* The id pk_cli_next returns for the option named long_name. */
 int pk_cli_id(const pk_cli *cli, const char *long_name);
 
-/* "TOOL: message" plus "try 'TOOL --help'" on stderr; returns PK_EXIT_USAGE. */
+/* "TOOL: message (try 'TOOL --help')", one line on stderr; returns
+ * PK_EXIT_USAGE. */
 int pk_cli_usage_error(const pk_cli *cli, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 2, 3)))

@@ -9,8 +9,8 @@ must fail). GENERIC turns them into the same cases for every tool:
   --help/--version exit 0; unknown options exit 2 with one line; a missing
   file, a directory, an empty file, a bad or truncated file of every format
   exit 2 with one line naming tool, file, format, problem and byte offset or
-  line; -o FILE is left absent (no temporary either) on failure and renamed
-  into place on success; -o /dev/null and -o /dev/stdout write directly;
+  line; -o FILE is left absent (no temporary either) on failure, also when
+  the write itself fails half-way, and renamed into place on success; -o /dev/null and -o /dev/stdout write directly;
   /dev/full exits 3 with one line; standard input ('-', plain and gzip'd)
   works; a closed pipe ends the tool quietly; no case exits 1 (reserved
   for prof-diff's gate).
@@ -28,6 +28,7 @@ import fcntl
 import gzip
 import os
 import re
+import resource
 import shlex
 import signal
 import subprocess
@@ -109,10 +110,10 @@ CASES = [
      r"^pstat-view: .*bomb_8mib_zeros\.gz: gzip: decompressed size exceeds the 1048576-byte limit at byte \d+$",
      None, {"PROFKIT_MAX_INPUT": "1M"}),
     ("prof-flame", ["-o", "{tmp}/f.svg", FORMATS["folded"]["sample"]], None, 2,
-     r"^prof-flame: .*shapes\.folded: input larger than the 1024-byte limit$", "{tmp}/f.svg",
+     r"^prof-flame: .*shapes\.folded: input larger than the 1024-byte limit at byte 1024$", "{tmp}/f.svg",
      {"PROFKIT_MAX_INPUT": "1K"}),
     ("mprof-plot", ["-"], FORMATS["mprof"]["sample"], 2,
-     r"^mprof-plot: <stdin>: input larger than the 500-byte limit$", None, {"PROFKIT_MAX_INPUT": "500"}),
+     r"^mprof-plot: <stdin>: input larger than the 500-byte limit at byte 500$", None, {"PROFKIT_MAX_INPUT": "500"}),
     ("prof2dot", [PSTATS], None, 2, r"^prof2dot: PROFKIT_MAX_INPUT='10Q' is not a size", None,
      {"PROFKIT_MAX_INPUT": "10Q"}),
     ("prof-convert", ["-o", "-", PSTATS], None, 0, None, None, {"PROFKIT_MAX_INPUT": "64K"}),
@@ -164,6 +165,11 @@ def generic_cases(tool, tmp, files):
         ("-o /dev/null", command(tool, tmp, ["-o", "/dev/null", good]), None, 0, None, None, None),
         ("-o /dev/stdout", command(tool, tmp, ["-o", "/dev/stdout", good]), None, 0, None, None,
          "same:" + good),
+        # The file system refuses more than 512 bytes (RLIMIT_FSIZE): the
+        # write fails half-way, and neither FILE nor its temporary remains.
+        ("-o, write fails half-way", command(tool, tmp, ["-o", out, good]), None, 3,
+         r"^%s: %s: write failed: File too large$" % (re.escape(tool), re.escape(out)), out,
+         "fsize=512"),
         ("-o /dev/full", command(tool, tmp, ["-o", "/dev/full", good]), None, 3,
          r"^%s: /dev/full: write failed: No space left on device$" % re.escape(tool), None, None),
         ("stdout /dev/full", command(tool, tmp, stdout_args(tool), [good]), None, 3,
@@ -191,7 +197,16 @@ def generic_cases(tool, tmp, files):
     return cases
 
 
-def run(argv, bindir, stdin=None, stdout=subprocess.PIPE, env=None):
+def limit_file_size(limit):
+    """For the child: files may grow to limit bytes; a longer write fails
+    with EFBIG (SIGXFSZ ignored, so it is an error, not a signal)."""
+    def apply():
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+    return apply
+
+
+def run(argv, bindir, stdin=None, stdout=subprocess.PIPE, env=None, preexec=None):
     argv = WRAPPER + [os.path.join(bindir, argv[0])] + argv[1:]
     inp = open(stdin, "rb") if stdin else subprocess.DEVNULL
     environ = dict(os.environ)
@@ -199,7 +214,7 @@ def run(argv, bindir, stdin=None, stdout=subprocess.PIPE, env=None):
     environ.update(env or {})
     try:
         return subprocess.run(argv, stdin=inp, stdout=stdout, stderr=subprocess.PIPE, cwd=ROOT,
-                              env=environ)
+                              env=environ, preexec_fn=preexec)
     finally:
         if stdin:
             inp.close()
@@ -210,6 +225,8 @@ def check(bindir, tmp, argv, stdin, code, pattern, absent, result, reference, en
     if result == "stdout=/dev/full":
         with open("/dev/full", "wb") as full:
             r = run(argv, bindir, stdin, stdout=full)
+    elif result and result.startswith("fsize="):
+        r = run(argv, bindir, stdin, env=env, preexec=limit_file_size(int(result[6:])))
     else:
         r = run(argv, bindir, stdin, env=env)
     err = r.stderr.decode("utf-8", "replace")
@@ -219,8 +236,9 @@ def check(bindir, tmp, argv, stdin, code, pattern, absent, result, reference, en
         problems.append("exit %d, expected %d" % (r.returncode, code))
     if pattern is not None:
         lines = err.splitlines()
-        usage = code == 2 and len(lines) == 2 and lines[1].startswith("try '")
-        if len(lines) != 1 and not usage:
+        if lines and code == 2:  # a usage error ends with a hint
+            lines[0] = re.sub(r" \(try '[a-z0-9-]+ --help'\)$", "", lines[0])
+        if len(lines) != 1:
             problems.append("stderr is %d lines, expected one" % len(lines))
         if not lines or not re.search(pattern, lines[0]):
             problems.append("stderr %r does not match %r" % (err, pattern))

@@ -12,37 +12,15 @@
 
 #include <profkit/profkit.h>
 
+#include "fuzz_support.h"
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static char *write_folded(pk_profile *p, size_t *len)
 {
     pk_write_opts wo = PK_WRITE_OPTS_INIT;
-    pk_error err = PK_ERROR_INIT;
-    char *buf = NULL;
-    FILE *f = open_memstream(&buf, len);
-
-    if (!f)
-        abort();
     wo.format = PK_FORMAT_FOLDED;
-    if (pk_write(f, p, &wo, &err) != PK_OK || fclose(f) != 0) {
-        fprintf(stderr, "writing folded failed: %s\n", err.msg);
-        abort();
-    }
-    return buf;
-}
-
-static pk_profile *read_back(const char *buf, size_t len)
-{
-    pk_read_opts ro = PK_READ_OPTS_INIT;
-    pk_error err = PK_ERROR_INIT;
-    pk_profile *p = NULL;
-
-    ro.format = PK_FORMAT_FOLDED;
-    if (pk_read_buffer(&p, buf, len, "round-trip", &ro, &err) != PK_OK) {
-        fprintf(stderr, "reading back failed: %s\n", err.msg);
-        abort();
-    }
-    return p;
+    return pk_fuzz_write(p, &wo, len);
 }
 
 /* Drawing may refuse (no counts), but must say why. */
@@ -65,21 +43,15 @@ static void draw(pk_profile *p)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    pk_read_opts ro = PK_READ_OPTS_INIT;
     pk_error err = PK_ERROR_INIT;
-    pk_profile *p = NULL, *back, *rev = NULL;
+    pk_profile *p = pk_fuzz_read(data, size, PK_FORMAT_FOLDED), *back, *rev = NULL;
     char *w1, *w2;
     size_t l1, l2;
 
-    ro.format = PK_FORMAT_FOLDED;
-    ro.max_input = (size_t)64 << 20;
-    if (pk_read_buffer(&p, data, size, "fuzz", &ro, &err) != PK_OK) {
-        if (err.code == PK_OK || err.msg[0] == '\0')
-            abort(); /* a failure must explain itself */
+    if (!p)
         return 0;
-    }
     w1 = write_folded(p, &l1);
-    back = read_back(w1, l1);
+    back = pk_fuzz_read_back(w1, l1, PK_FORMAT_FOLDED);
     w2 = write_folded(back, &l2);
     if (l1 != l2 || memcmp(w1, w2, l1) != 0 ||
         pk_stacks_node_count(p) != pk_stacks_node_count(back) ||

@@ -13,7 +13,7 @@
 
 #include <profkit/profkit.h>
 
-#include "profile_eq.h"
+#include "fuzz_support.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -43,34 +43,16 @@ static bool same_lines(const pk_profile *a, const pk_profile *b)
 static void round_trip(pk_profile *p)
 {
     pk_write_opts wo = PK_WRITE_OPTS_INIT;
-    pk_read_opts ro = PK_READ_OPTS_INIT;
-    pk_error err = PK_ERROR_INIT;
-    pk_profile *back = NULL;
-    char *buf = NULL;
     size_t len = 0;
-    char why[128];
-    FILE *f = open_memstream(&buf, &len);
+    char *buf;
+    pk_profile *back;
 
-    if (!f)
-        abort();
     wo.format = PK_FORMAT_LPROF;
-    if (pk_write(f, p, &wo, &err) != PK_OK || fclose(f) != 0) {
-        fprintf(stderr, "write failed: %s\n", err.msg);
-        abort();
-    }
-    ro.format = PK_FORMAT_LPROF;
-    if (pk_read_buffer(&back, buf, len, "round-trip", &ro, &err) != PK_OK) {
-        fprintf(stderr, "reading back failed: %s\n", err.msg);
-        abort();
-    }
-    if (!pk_test_profiles_equal(p, back, why, sizeof why)) {
-        fprintf(stderr, "round trip changed the profile: %s\n", why);
-        abort();
-    }
-    if (!same_lines(p, back)) {
-        fprintf(stderr, "round trip changed the line data\n");
-        abort();
-    }
+    buf = pk_fuzz_write(p, &wo, &len);
+    back = pk_fuzz_read_back(buf, len, PK_FORMAT_LPROF);
+    pk_fuzz_assert_equal(p, back, "the round trip changed the profile");
+    if (!same_lines(p, back))
+        pk_fuzz_fail("the round trip changed the line data", NULL);
     pk_profile_free(back);
     free(buf);
 }
@@ -91,17 +73,10 @@ static void render(pk_profile *p)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    pk_read_opts ro = PK_READ_OPTS_INIT;
-    pk_error err = PK_ERROR_INIT;
-    pk_profile *p = NULL;
+    pk_profile *p = pk_fuzz_read(data, size, PK_FORMAT_LPROF);
 
-    ro.format = PK_FORMAT_LPROF;
-    ro.max_input = (size_t)64 << 20;
-    if (pk_read_buffer(&p, data, size, "fuzz", &ro, &err) != PK_OK) {
-        if (err.code == PK_OK || err.msg[0] == '\0')
-            abort(); /* a failure must explain itself */
+    if (!p)
         return 0;
-    }
     round_trip(p);
     render(p);
     pk_profile_free(p);

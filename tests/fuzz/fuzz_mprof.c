@@ -12,14 +12,13 @@
 
 #include <profkit/profkit.h>
 
-#include "profile_eq.h"
+#include "fuzz_support.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void fail(const char *what)
 {
-    fprintf(stderr, "fuzz_mprof: %s\n", what);
-    abort();
+    pk_fuzz_fail(what, NULL);
 }
 
 static bool str_eq(const pk_profile *a, pk_str x, const pk_profile *b, pk_str y)
@@ -60,46 +59,27 @@ static bool run_eq(const pk_profile *pa, const pk_mem_run *a, const pk_profile *
     return true;
 }
 
-static void write_dat(char **buf, size_t *len, pk_profile *p)
+static char *write_dat(pk_profile *p, size_t *len)
 {
     pk_write_opts wo = PK_WRITE_OPTS_INIT;
-    pk_error err = PK_ERROR_INIT;
-    FILE *f = open_memstream(buf, len);
-
-    if (!f)
-        abort();
     wo.format = PK_FORMAT_MPROF;
-    if (pk_write(f, p, &wo, &err) != PK_OK || fclose(f) != 0) {
-        fprintf(stderr, "write failed: %s\n", err.msg);
-        abort();
-    }
+    return pk_fuzz_write(p, &wo, len);
 }
 
 static void round_trip(pk_profile *p)
 {
-    pk_read_opts ro = PK_READ_OPTS_INIT;
-    pk_error err = PK_ERROR_INIT;
-    pk_profile *back = NULL;
-    char *buf = NULL, *again = NULL, why[128];
     size_t len = 0, again_len = 0, r;
+    char *buf = write_dat(p, &len), *again;
+    pk_profile *back = pk_fuzz_read_back(buf, len, PK_FORMAT_MPROF);
 
-    write_dat(&buf, &len, p);
-    ro.format = PK_FORMAT_MPROF;
-    if (pk_read_buffer(&back, buf, len, "round-trip", &ro, &err) != PK_OK) {
-        fprintf(stderr, "reading back failed: %s\n", err.msg);
-        abort();
-    }
     if (pk_memory_run_count(back) != pk_memory_run_count(p))
         fail("round trip changed the number of runs");
     for (r = 0; r < pk_memory_run_count(p); r++) {
         if (!run_eq(p, pk_memory_run(p, r), back, pk_memory_run(back, r)))
             fail("round trip changed a run");
     }
-    if (!pk_test_profiles_equal(p, back, why, sizeof why)) {
-        fprintf(stderr, "round trip changed the function entries: %s\n", why);
-        abort();
-    }
-    write_dat(&again, &again_len, back);
+    pk_fuzz_assert_equal(p, back, "round trip changed the function entries");
+    again = write_dat(back, &again_len);
     if (again_len != len || memcmp(again, buf, len) != 0)
         fail("writing the re-read profile gave other bytes");
     pk_profile_free(back);
@@ -109,17 +89,10 @@ static void round_trip(pk_profile *p)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    pk_read_opts ro = PK_READ_OPTS_INIT;
-    pk_error err = PK_ERROR_INIT;
-    pk_profile *p = NULL;
+    pk_profile *p = pk_fuzz_read(data, size, PK_FORMAT_MPROF);
 
-    ro.format = PK_FORMAT_MPROF;
-    ro.max_input = (size_t)64 << 20;
-    if (pk_read_buffer(&p, data, size, "fuzz", &ro, &err) != PK_OK) {
-        if (err.code == PK_OK || err.msg[0] == '\0')
-            abort(); /* a failure must explain itself */
+    if (!p)
         return 0;
-    }
     if (pk_memory_run_count(p) == 0)
         fail("a successful read has no run");
     round_trip(p);

@@ -1,4 +1,5 @@
-/* Shared checks of the reader unit tests (see test_files.h). */
+/* Shared helpers of the reader unit tests (see test_files.h). */
+#include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,17 +18,22 @@
 #define PK_SOURCE_ROOT "."
 #endif
 
+static void full_path(char *out, size_t n, const char *path)
+{
+    int w = path[0] == '/' ? snprintf(out, n, "%s", path)
+                           : snprintf(out, n, "%s/%s", PK_SOURCE_ROOT, path);
+    if (w < 0 || (size_t)w >= n)
+        fail_msg("path too long: %s", path);
+}
+
 uint8_t *pk_test_load(const char *path, size_t *len)
 {
-    char full[4096];
+    char full[8192];
     FILE *f;
     uint8_t *buf;
     long n;
 
-    if (path[0] == '/')
-        snprintf(full, sizeof full, "%s", path);
-    else
-        snprintf(full, sizeof full, "%s/%s", PK_SOURCE_ROOT, path);
+    full_path(full, sizeof full, path);
     f = fopen(full, "rb");
     if (!f)
         fail_msg("cannot open %s", full);
@@ -44,69 +50,131 @@ uint8_t *pk_test_load(const char *path, size_t *len)
     return buf;
 }
 
-int pk_test_read(pk_profile **out, const void *buf, size_t len, const pk_read_opts *opts,
-                 pk_error *err)
+static int cmp_names(const void *a, const void *b)
 {
-    int rc = pk_read_buffer(out, buf, len, "test", opts, err);
-
-    if (rc != PK_OK) {
-        assert_null(*out);
-        assert_int_equal(err->code, rc);
-        if (err->msg[0] == '\0')
-            fail_msg("a failure (%d) without a message", rc);
-    }
-    return rc;
+    return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static void prefix_fails(const uint8_t *buf, size_t n, const pk_read_opts *opts,
-                         bool allow_unsupported)
+static bool ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), k = strlen(suffix);
+    return n >= k && strcmp(s + n - k, suffix) == 0;
+}
+
+char **pk_test_list(const char *dir, const char *suffix, bool with_dir, size_t min_count)
+{
+    char full[8192], path[4096];
+    DIR *d;
+    struct dirent *e;
+    char **names = NULL;
+    size_t n = 0;
+
+    full_path(full, sizeof full, dir);
+    d = opendir(full);
+    if (!d)
+        fail_msg("cannot list %s", full);
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.' || !ends_with(e->d_name, suffix))
+            continue;
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        names = realloc(names, (n + 2) * sizeof *names);
+        assert_non_null(names);
+        names[n] = strdup(with_dir ? path : e->d_name);
+        assert_non_null(names[n]);
+        n++;
+    }
+    closedir(d);
+    if (n < min_count)
+        fail_msg("%s: %zu files ending in '%s', expected at least %zu", full, n, suffix, min_count);
+    qsort(names, n, sizeof *names, cmp_names);
+    names[n] = NULL;
+    return names;
+}
+
+void pk_test_free_names(char **names)
+{
+    size_t i;
+    for (i = 0; names[i]; i++)
+        free(names[i]);
+    free(names);
+}
+
+void pk_test_each_bad_file(const char *dir, size_t min_count,
+                           void (*check)(const uint8_t *data, size_t len, const char *name,
+                                         const char *message))
+{
+    char line[1024], path[4096], full[8192];
+    FILE *list;
+    size_t count = 0;
+
+    snprintf(path, sizeof path, "%s/expected.txt", dir);
+    full_path(full, sizeof full, path);
+    list = fopen(full, "r");
+    if (!list)
+        fail_msg("cannot open %s", full);
+    while (fgets(line, sizeof line, list)) {
+        char *tab = strchr(line, '\t');
+        uint8_t *data;
+        size_t len;
+
+        assert_non_null(tab);
+        *tab = '\0';
+        tab[1 + strcspn(tab + 1, "\n")] = '\0';
+        snprintf(path, sizeof path, "%s/%s", dir, line);
+        data = pk_test_load(path, &len);
+        check(data, len, line, tab + 1);
+        free(data);
+        count++;
+    }
+    fclose(list);
+    assert_true(count >= min_count);
+}
+
+void pk_test_every_prefix_fails(pk_test_read_fn read, const char *format, const uint8_t *data,
+                                size_t len, const char *name)
 {
     pk_profile *p = NULL;
     pk_error err = PK_ERROR_INIT;
-    /* A copy of exactly n bytes, so that ASan sees any read past the end. */
-    uint8_t *copy = malloc(n ? n : 1);
-    int rc;
-
-    assert_non_null(copy);
-    memcpy(copy, buf, n);
-    rc = pk_test_read(&p, copy, n, opts, &err);
-    if (rc == PK_OK)
-        fail_msg("a prefix of %zu bytes was read as a whole profile", n);
-    if (rc != PK_EFORMAT && !(allow_unsupported && rc == PK_EUNSUPPORTED))
-        fail_msg("prefix of %zu bytes: status %d (%s)", n, rc, err.msg);
-    free(copy);
-}
-
-void pk_test_every_prefix_fails(const uint8_t *buf, size_t len, const pk_read_opts *opts,
-                                size_t step, bool allow_unsupported)
-{
     size_t n;
 
-    if (step == 0)
-        step = 1;
     for (n = 0; n < len; n++) {
-        if (n % step == 0 || len - n <= 64)
-            prefix_fails(buf, n, opts, allow_unsupported);
+        uint8_t *prefix = malloc(n ? n : 1);
+        assert_non_null(prefix);
+        memcpy(prefix, data, n);
+        pk_error_clear(&err);
+        if (read(&p, prefix, n, &err) != PK_EFORMAT)
+            fail_msg("%s: prefix of %zu bytes did not fail", name, n);
+        assert_int_equal(err.code, PK_EFORMAT);
+        assert_string_equal(err.format, format);
+        assert_true(err.msg[0] != '\0');
+        /* It says where: a byte offset inside the prefix, or a line. */
+        assert_true(err.offset >= 0 || err.line > 0);
+        assert_true(err.offset <= (int64_t)n);
+        pk_profile_free(p);
+        p = NULL;
+        free(prefix);
     }
+    pk_error_clear(&err);
+    if (read(&p, data, len, &err) != PK_OK)
+        fail_msg("%s: the whole file did not read: %s", name, err.msg);
+    pk_profile_free(p);
 }
 
-long pk_test_alloc_failures(const uint8_t *buf, size_t len, const pk_read_opts *opts)
+long pk_test_alloc_failures(int (*op)(void *ctx, pk_error *err), void *ctx)
 {
     long k;
 
     for (k = 0;; k++) {
-        pk_profile *p = NULL;
         pk_error err = PK_ERROR_INIT;
         int rc;
 
         pk_alloc_fail_after(k);
-        rc = pk_test_read(&p, buf, len, opts, &err);
+        rc = op(ctx, &err);
         pk_alloc_fail_after(-1);
-        if (rc == PK_OK) {
-            pk_profile_free(p);
+        if (rc == PK_OK)
             return k;
-        }
-        if (rc != PK_ENOMEM)
+        if (rc != PK_ENOMEM || err.code != PK_ENOMEM)
             fail_msg("allocation %ld failing gave status %d (%s)", k, rc, err.msg);
+        assert_true(k < 1000000);
     }
 }

@@ -17,6 +17,7 @@
 #include "alloc.h"
 #include "formats.h"
 #include "stacks_walk.h"
+#include "test_files.h"
 
 #ifndef PK_SOURCE_ROOT
 #define PK_SOURCE_ROOT "."
@@ -31,25 +32,7 @@ static const char *const samples[] = {
 
 static char *slurp(const char *rel, size_t *len)
 {
-    char path[1024];
-    FILE *f;
-    char *buf;
-    long n;
-
-    snprintf(path, sizeof path, "%s/%s", PK_SOURCE_ROOT, rel);
-    f = fopen(path, "rb");
-    assert_non_null(f);
-    assert_int_equal(fseek(f, 0, SEEK_END), 0);
-    n = ftell(f);
-    assert_true(n >= 0);
-    rewind(f);
-    buf = malloc((size_t)n + 1);
-    assert_non_null(buf);
-    assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-    fclose(f);
-    buf[n] = '\0';
-    *len = (size_t)n;
-    return buf;
+    return (char *)pk_test_load(rel, len);
 }
 
 static char *sample(size_t i, size_t *len)

@@ -27,6 +27,7 @@
 #include "alloc.h"
 #include "buf.h"
 #include "formats.h"
+#include "test_files.h"
 #include "pickle.h"
 
 #define SAMPLE_DIR PK_SOURCE_ROOT "/samples/lprof"
@@ -37,70 +38,19 @@
  * Helpers: files
  * ====================================================================== */
 
-static uint8_t *load_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    uint8_t *data = NULL;
-    size_t cap = 0, n;
-
-    if (!f)
-        fail_msg("cannot open %s", path);
-    *len = 0;
-    do {
-        if (*len == cap) {
-            cap = cap ? cap * 2 : 4096;
-            data = realloc(data, cap);
-            assert_non_null(data);
-        }
-        n = fread(data + *len, 1, cap - *len, f);
-        *len += n;
-    } while (n > 0);
-    fclose(f);
-    return data;
-}
-
-static int cmp_names(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Sorted *.lprof names in samples/lprof, NULL-terminated. */
+/* Sorted names of the samples, NULL-terminated; free with free_names. */
 static char **sample_names(void)
 {
-    DIR *d = opendir(SAMPLE_DIR);
-    struct dirent *e;
-    char **names = NULL;
-    size_t n = 0;
-
-    assert_non_null(d);
-    while ((e = readdir(d)) != NULL) {
-        size_t len = strlen(e->d_name);
-        if (len < 6 || strcmp(e->d_name + len - 6, ".lprof") != 0)
-            continue;
-        names = realloc(names, (n + 2) * sizeof *names);
-        assert_non_null(names);
-        names[n++] = strdup(e->d_name);
-    }
-    closedir(d);
-    assert_true(n >= 4);
-    qsort(names, n, sizeof *names, cmp_names);
-    names[n] = NULL;
-    return names;
+    return pk_test_list(SAMPLE_DIR, ".lprof", false, 4);
 }
 
-static void free_names(char **names)
-{
-    size_t i;
-    for (i = 0; names[i]; i++)
-        free(names[i]);
-    free(names);
-}
+#define free_names pk_test_free_names
 
 static uint8_t *load_sample(const char *name, size_t *len)
 {
     char path[1024];
     snprintf(path, sizeof path, "%s/%s", SAMPLE_DIR, name);
-    return load_file(path, len);
+    return pk_test_load(path, len);
 }
 
 /* ======================================================================
@@ -999,29 +949,13 @@ static void test_lprof__samples(void **state)
 static void test_lprof__every_prefix_fails(void **state)
 {
     char **names = sample_names();
-    size_t i, n;
+    size_t i;
 
     (void)state;
     for (i = 0; names[i]; i++) {
         size_t len;
         uint8_t *data = load_sample(names[i], &len);
-        pk_profile *p;
-        pk_error err = PK_ERROR_INIT;
-
-        for (n = 0; n < len; n++) {
-            uint8_t *prefix = malloc(n ? n : 1);
-            assert_non_null(prefix);
-            memcpy(prefix, data, n);
-            if (read_bytes(&p, prefix, n, &err) != PK_EFORMAT)
-                fail_msg("%s: prefix of %zu bytes did not fail", names[i], n);
-            assert_string_equal(err.format, "lprof");
-            assert_true(err.msg[0] != '\0');
-            assert_true(err.offset >= 0 && (size_t)err.offset <= n);
-            pk_profile_free(p);
-            free(prefix);
-        }
-        assert_int_equal(read_bytes(&p, data, len, &err), PK_OK);
-        pk_profile_free(p);
+        pk_test_every_prefix_fails(read_bytes, "lprof", data, len, names[i]);
         free(data);
     }
     free_names(names);
@@ -1269,32 +1203,16 @@ static void test_lprof__lines_model(void **state)
 
 /* Each file of tests/data/bad/lprof fails with the message expected.txt
  * gives it. */
+static void bad_file(const uint8_t *data, size_t len, const char *name, const char *message)
+{
+    read_fails(data, len, strcmp(name, "protocol_6.lprof") == 0 ? PK_EUNSUPPORTED : PK_EFORMAT,
+               message);
+}
+
 static void test_lprof__bad_files(void **state)
 {
-    char line[1024];
-    FILE *list = fopen(BAD_DIR "/expected.txt", "r");
-    size_t count = 0;
-
     (void)state;
-    assert_non_null(list);
-    while (fgets(line, sizeof line, list)) {
-        char *tab = strchr(line, '\t'), path[2048];
-        uint8_t *data;
-        size_t len;
-
-        assert_non_null(tab);
-        *tab = '\0';
-        tab[1 + strcspn(tab + 1, "\n")] = '\0';
-        snprintf(path, sizeof path, "%s/%s", BAD_DIR, line);
-        data = load_file(path, &len);
-        read_fails(data, len,
-                   strcmp(line, "protocol_6.lprof") == 0 ? PK_EUNSUPPORTED : PK_EFORMAT,
-                   tab + 1);
-        free(data);
-        count++;
-    }
-    fclose(list);
-    assert_true(count >= 30);
+    pk_test_each_bad_file(BAD_DIR, 30, bad_file);
 }
 
 typedef int (*render_fn)(FILE *, const pk_profile *, const pk_lines_report_opts *, pk_error *);

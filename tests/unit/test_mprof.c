@@ -24,6 +24,7 @@
 #include "buf.h"
 #include "formats.h"
 #include "lines.h"
+#include "test_files.h"
 
 #define SAMPLE_DIR PK_SOURCE_ROOT "/samples/mprof"
 #define DATA_DIR PK_SOURCE_ROOT "/tests/data/mprof"
@@ -31,65 +32,14 @@
 
 /* ---- helpers ---- */
 
-static uint8_t *load_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    uint8_t *data = NULL;
-    size_t cap = 0, n;
-
-    if (!f)
-        fail_msg("cannot open %s", path);
-    *len = 0;
-    do {
-        if (*len == cap) {
-            cap = cap ? cap * 2 : 4096;
-            data = realloc(data, cap);
-            assert_non_null(data);
-        }
-        n = fread(data + *len, 1, cap - *len, f);
-        *len += n;
-    } while (n > 0);
-    fclose(f);
-    return data;
-}
-
-static int cmp_names(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* Sorted paths of the .dat samples, NULL-terminated; free with free_names. */
 static char **sample_paths(void)
 {
-    DIR *d = opendir(SAMPLE_DIR);
-    struct dirent *e;
-    char **names = NULL, path[1024];
-    size_t n = 0;
-
-    assert_non_null(d);
-    while ((e = readdir(d)) != NULL) {
-        size_t len = strlen(e->d_name);
-        if (len < 4 || strcmp(e->d_name + len - 4, ".dat") != 0)
-            continue;
-        snprintf(path, sizeof path, "%s/%s", SAMPLE_DIR, e->d_name);
-        names = realloc(names, (n + 2) * sizeof *names);
-        assert_non_null(names);
-        names[n++] = strdup(path);
-    }
-    closedir(d);
-    assert_true(n >= 8);
-    qsort(names, n, sizeof *names, cmp_names);
-    names[n] = NULL;
-    return names;
+    return pk_test_list(SAMPLE_DIR, ".dat", true, 8);
 }
 
-static void free_names(char **names)
-{
-    size_t i;
-    for (i = 0; names[i]; i++)
-        free(names[i]);
-    free(names);
-}
+#define free_names pk_test_free_names
+#define load_file pk_test_load
 
 static int read_bytes(pk_profile **out, const void *data, size_t len, pk_error *err)
 {
@@ -647,30 +597,16 @@ static void test_mprof__alloc_failures(void **state)
 
 /* Each file in tests/data/bad/mprof fails with the message listed for it
  * in expected.txt (file, a tab, the message). */
+static void bad_file(const uint8_t *data, size_t len, const char *name, const char *message)
+{
+    (void)name;
+    read_fails(data, len, message);
+}
+
 static void test_mprof__bad_files(void **state)
 {
-    char line[512];
-    FILE *list = fopen(BAD_DIR "/expected.txt", "r");
-    size_t count = 0;
-
     (void)state;
-    assert_non_null(list);
-    while (fgets(line, sizeof line, list)) {
-        char *tab = strchr(line, '\t'), path[1024];
-        uint8_t *data;
-        size_t len;
-
-        assert_non_null(tab);
-        *tab = '\0';
-        tab[1 + strcspn(tab + 1, "\n")] = '\0';
-        snprintf(path, sizeof path, "%s/%s", BAD_DIR, line);
-        data = load_file(path, &len);
-        read_fails(data, len, tab + 1);
-        free(data);
-        count++;
-    }
-    fclose(list);
-    assert_true(count >= 25);
+    pk_test_each_bad_file(BAD_DIR, 25, bad_file);
 }
 
 static void test_mprof__bad_line_numbers(void **state)
