@@ -154,9 +154,10 @@ void pk_profile_set_source(pk_profile *p, pk_source_format f);
 
 /*
  * True when the profile holds function stats to write or tabulate: it has
- * functions, or it was read from pstats or built in code (an empty pstats
- * file is a valid empty set of stats). False for, e.g., a memory series
- * without function brackets.
+ * functions, or it was read from a format of function stats (pstats,
+ * callgrind, pprof) or built in code: an empty pstats or callgrind file is
+ * a valid empty set of stats. False for, e.g., a memory series without
+ * function brackets.
  */
 bool pk_profile_has_function_data(const pk_profile *p);
 

@@ -389,6 +389,7 @@ void pk_profile_set_source(pk_profile *p, pk_source_format f)
 bool pk_profile_has_function_data(const pk_profile *p)
 {
     return pk_profile_func_count(p) > 0 || p->source == PK_SOURCE_PSTATS ||
+           p->source == PK_SOURCE_CALLGRIND || p->source == PK_SOURCE_PPROF ||
            p->source == PK_SOURCE_NONE;
 }
 
