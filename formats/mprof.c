@@ -214,8 +214,9 @@ int pk_mprof__read(pk_profile *p, const uint8_t *buf, size_t len, pk_error *err)
     if (rc == PK_OK && c.failed)
         rc = PK_EFORMAT; /* a NUL byte stopped the cursor */
     if (rc == PK_OK && known == 0)
-        rc = pk_error_set(err, PK_EFORMAT, FORMAT, 0,
-                          "no CMDLINE, MEM, FUNC or CHLD line in %" PRIu64 " lines", c.lineno);
+        rc = pk_error_set(err, PK_EFORMAT, FORMAT, 0, /* the first line is not one either */
+                          "no CMDLINE, MEM, FUNC or CHLD line in %" PRIu64 " lines, at line 1",
+                          c.lineno);
     if (rc == PK_OK)
         rc = pk_memory__finish(p);
     if (rc == PK_ENOMEM)

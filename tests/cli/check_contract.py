@@ -54,6 +54,11 @@ FORMATS = {
     # A NUL byte is not text, so only --from folded reads it as folded.
     "folded": {"sample": os.path.join(SAMPLES, "folded", "shapes.folded"),
                "bad": "nul_byte.folded", "cut_fails": False, "from": True},
+    "callgrind": {"sample": os.path.join(SAMPLES, "callgrind", "tiny.callgrind"),
+                  "bad": "too_many_costs.callgrind", "cut_fails": False},
+    # Raw profile.proto (the gzip'd form is what the gzip cases make).
+    "pprof": {"sample": os.path.join(SAMPLES, "pprof", "before.pb"),
+              "bad": "value_count_mismatch.pb", "cut_fails": True},
 }
 
 # Each tool: what it reads, the suffix of its -o file, arguments it always
