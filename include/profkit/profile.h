@@ -90,6 +90,9 @@ const char *pk_profile_str(const pk_profile *p, pk_str id);
 /* The length in bytes of an interned string. */
 size_t pk_profile_str_len(const pk_profile *p, pk_str id);
 
+/* How many strings are interned: ids run from 0 to this count - 1. */
+size_t pk_profile_str_count(const pk_profile *p);
+
 /*
  * Finds the function with key (file, line, name), adding it with zero stats
  * if absent. *out receives its index; *added (may be NULL) whether it is new.

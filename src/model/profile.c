@@ -161,6 +161,11 @@ size_t pk_profile_str_len(const pk_profile *p, pk_str id)
     return id < p->nstrs ? p->strs[id].len : 0;
 }
 
+size_t pk_profile_str_count(const pk_profile *p)
+{
+    return p->nstrs;
+}
+
 /* ---- functions ---- */
 
 typedef struct func_key {
