@@ -536,6 +536,29 @@ static double total_time(const reader *r)
     return t;
 }
 
+/*
+ * cProfile files take about 130 bytes per stats entry and 75 per caller
+ * entry (Python 3.6 to 3.13). Sizing the tables for somewhat more than
+ * that up front saves regrowing (and copying) them a dozen times per
+ * file. Denser files just grow as before; sparser ones waste at most
+ * about the file's size in memory.
+ */
+enum { BYTES_PER_ENTRY = 128, BYTES_PER_CALLER = 64 };
+
+static bool reserve_tables(reader *r, size_t len)
+{
+    size_t entries = len / BYTES_PER_ENTRY, callers = len / BYTES_PER_CALLER;
+
+    if (pk_profile_func_reserve(r->p, entries) != PK_OK ||
+        !pk_grow((void **)&r->recs, &r->recs_cap, callers, sizeof *r->recs) ||
+        !pk_grow((void **)&r->keys, &r->keys_cap, entries, sizeof *r->keys) ||
+        !pk_grow((void **)&r->last_entry, &r->last_cap, entries, sizeof *r->last_entry) ||
+        !pk_grow((void **)&r->memos, &r->memos_cap, entries, sizeof *r->memos) ||
+        !pk_hashidx_reserve(&r->memo_index, entries))
+        return fail_nomem(r, 0);
+    return true;
+}
+
 static void reader_dispose(reader *r)
 {
     pk_marshal__dispose(&r->m);
@@ -564,7 +587,7 @@ int pk_pstats__read(pk_profile *p, const uint8_t *buf, size_t len, pk_error *err
     pk_marshal__init(&r.m, buf, len, FORMAT_NAME, err);
     r.p = p;
     r.budget = len;
-    if (!read_top(&r))
+    if (!reserve_tables(&r, len) || !read_top(&r))
         rc = err->code != PK_OK ? err->code : PK_EFORMAT;
     if (rc == PK_OK)
         rc = add_edges(&r, err);

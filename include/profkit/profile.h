@@ -126,6 +126,10 @@ bool pk_profile_edge_find(uint32_t *out, const pk_profile *p, uint32_t caller,
  * Readers that know the count call it first. Returns PK_OK or PK_ENOMEM. */
 int pk_profile_edge_reserve(pk_profile *p, size_t n);
 
+/* Makes room for n more functions and their names (one string each) the
+ * same way. Returns PK_OK or PK_ENOMEM. */
+int pk_profile_func_reserve(pk_profile *p, size_t n);
+
 size_t pk_profile_edge_count(const pk_profile *p);
 
 pk_edge *pk_profile_edge(pk_profile *p, uint32_t i);
