@@ -677,6 +677,123 @@ bool pk_marshal__read(pk_mval *out, pk_marshal *m, bool allow_null)
     return read_obj(out, m, allow_null);
 }
 
+/* ---- the numbers fast path ---- */
+
+/* Reads bytes without failing: the fast path gives up instead, and the
+ * general reader then reports the problem. */
+static bool take(const uint8_t **p, pk_marshal *m, size_t n)
+{
+    if (n > pk_rd_left(&m->rd))
+        return false;
+    *p = pk_rd_view(&m->rd, m->rd.pos, n, "marshal object");
+    return *p != NULL;
+}
+
+static uint64_t le_bytes(const uint8_t *p, unsigned n)
+{
+    uint64_t v = 0;
+
+    while (n-- > 0)
+        v = v << 8 | p[n];
+    return v;
+}
+
+/* Two's complement without implementation-defined conversion, as rd.h. */
+static int32_t le_i32(const uint8_t *p)
+{
+    uint32_t u = (uint32_t)le_bytes(p, 4);
+
+    return u <= INT32_MAX ? (int32_t)u : -(int32_t)(UINT32_MAX - u) - 1;
+}
+
+/* One number item, as read_obj() makes it; false to give up. */
+static bool fast_number(pk_mval *out, pk_marshal *m)
+{
+    size_t at = m->rd.pos;
+    const uint8_t *p;
+    uint8_t code;
+    uint64_t bits;
+    int32_t ref;
+    unsigned flagged;
+
+    if (!take(&p, m, 1))
+        return false;
+    flagged = p[0] & PK_MARSHAL_FLAG_REF;
+    code = (uint8_t)(p[0] & ~PK_MARSHAL_FLAG_REF);
+    memset(out, 0, sizeof *out);
+    out->code = code;
+    out->at = at;
+    if (code == 'r') {
+        if (!take(&p, m, 4))
+            return false;
+        ref = le_i32(p);
+        if (ref < 0 || (uint32_t)ref >= m->nrefs ||
+            (m->refs[ref].kind != PK_M_INT && m->refs[ref].kind != PK_M_FLOAT))
+            return false;
+        *out = m->refs[ref];
+        out->at = at;
+        return true;
+    }
+    if (code == 'i' && take(&p, m, 4)) {
+        out->kind = PK_M_INT;
+        out->u.i = le_i32(p);
+    } else if (code == 'g' && take(&p, m, 8)) {
+        bits = le_bytes(p, 8);
+        out->kind = PK_M_FLOAT;
+        memcpy(&out->u.f, &bits, sizeof bits);
+    } else {
+        return false;
+    }
+    if (!flagged)
+        return true;
+    /* Flagged: it takes a reference slot, as in read_obj(). Out of memory
+     * gives up without an error; the general reader meets it again. */
+    out->shared = 1;
+    if (!pk_grow((void **)&m->refs, &m->refs_cap, m->nrefs + 1, sizeof *m->refs))
+        return false;
+    m->refs[m->nrefs++] = *out;
+    return true;
+}
+
+/* An unflagged tuple header for n items. */
+static bool fast_tuple_header(pk_marshal *m, uint32_t n)
+{
+    const uint8_t *p;
+
+    if (!take(&p, m, 1))
+        return false;
+    if (p[0] == ')')
+        return take(&p, m, 1) && p[0] == n;
+    return p[0] == '(' && take(&p, m, 4) && le_bytes(p, 4) == n;
+}
+
+bool pk_marshal__tuple_numbers(pk_marshal *m, uint32_t n, uint32_t k, pk_mval *out)
+{
+    size_t pos = m->rd.pos, nrefs = m->nrefs;
+    uint32_t i;
+
+    if (m->rd.failed)
+        return false;
+    if (m->rd.depth >= m->rd.max_depth || !fast_tuple_header(m, n))
+        goto give_up;
+    for (i = 0; i < k; i++) {
+        if (!fast_number(&out[i], m))
+            goto give_up;
+    }
+    if (k < n)
+        m->rd.depth++;
+    return true;
+give_up:
+    m->rd.pos = pos;
+    m->nrefs = nrefs;
+    return false;
+}
+
+void pk_marshal__tuple_close(pk_marshal *m)
+{
+    pk_rd_leave(&m->rd);
+}
+
 int pk_marshal__peek(const pk_marshal *m)
 {
     pk_rd copy = m->rd;
@@ -705,6 +822,20 @@ bool pk_marshal__dict_open(pk_marshal *m)
         if (!reserve_ref(&slot, m, &v, 1))
             return false;
         m->keep_depth--;
+    }
+    return pk_rd_enter(&m->rd, at);
+}
+
+bool pk_marshal__plain_dict_open(pk_marshal *m)
+{
+    const uint8_t *p;
+    size_t at = m->rd.pos;
+
+    if (m->rd.failed || !take(&p, m, 1))
+        return false;
+    if (p[0] != '{') {
+        m->rd.pos = at;
+        return false;
     }
     return pk_rd_enter(&m->rd, at);
 }
