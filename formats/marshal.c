@@ -679,54 +679,22 @@ bool pk_marshal__read(pk_mval *out, pk_marshal *m, bool allow_null)
 
 /* ---- the numbers fast path ---- */
 
-/* Reads bytes without failing: the fast path gives up instead, and the
- * general reader then reports the problem. */
-static bool take(const uint8_t **p, pk_marshal *m, size_t n)
-{
-    if (n > pk_rd_left(&m->rd))
-        return false;
-    *p = pk_rd_view(&m->rd, m->rd.pos, n, "marshal object");
-    return *p != NULL;
-}
-
-static uint64_t le_bytes(const uint8_t *p, unsigned n)
-{
-    uint64_t v = 0;
-
-    while (n-- > 0)
-        v = v << 8 | p[n];
-    return v;
-}
-
-/* Two's complement without implementation-defined conversion, as rd.h. */
-static int32_t le_i32(const uint8_t *p)
-{
-    uint32_t u = (uint32_t)le_bytes(p, 4);
-
-    return u <= INT32_MAX ? (int32_t)u : -(int32_t)(UINT32_MAX - u) - 1;
-}
-
-/* One number item, as read_obj() makes it; false to give up. */
-static bool fast_number(pk_mval *out, pk_marshal *m)
+/* One number item, as read_obj() makes it; false to give up. Nine bytes
+ * hold the longest item taken here ('g'), so none of the reads below can
+ * fail; a shorter item at the very end of the input is simply left to
+ * the general reader. */
+static inline bool fast_number(pk_mval *out, pk_marshal *m)
 {
     size_t at = m->rd.pos;
-    const uint8_t *p;
-    uint8_t code;
-    uint64_t bits;
+    uint8_t byte, code;
     int32_t ref;
-    unsigned flagged;
 
-    if (!take(&p, m, 1))
+    if (pk_rd_left(&m->rd) < 9)
         return false;
-    flagged = p[0] & PK_MARSHAL_FLAG_REF;
-    code = (uint8_t)(p[0] & ~PK_MARSHAL_FLAG_REF);
-    memset(out, 0, sizeof *out);
-    out->code = code;
-    out->at = at;
+    byte = pk_rd_u8(&m->rd, at, "marshal object");
+    code = (uint8_t)(byte & ~PK_MARSHAL_FLAG_REF);
     if (code == 'r') {
-        if (!take(&p, m, 4))
-            return false;
-        ref = le_i32(p);
+        ref = pk_rd_i32le(&m->rd, at, "marshal reference");
         if (ref < 0 || (uint32_t)ref >= m->nrefs ||
             (m->refs[ref].kind != PK_M_INT && m->refs[ref].kind != PK_M_FLOAT))
             return false;
@@ -734,17 +702,19 @@ static bool fast_number(pk_mval *out, pk_marshal *m)
         out->at = at;
         return true;
     }
-    if (code == 'i' && take(&p, m, 4)) {
+    memset(out, 0, sizeof *out);
+    out->code = code;
+    out->at = at;
+    if (code == 'i') {
         out->kind = PK_M_INT;
-        out->u.i = le_i32(p);
-    } else if (code == 'g' && take(&p, m, 8)) {
-        bits = le_bytes(p, 8);
+        out->u.i = pk_rd_i32le(&m->rd, at, "marshal int");
+    } else if (code == 'g') {
         out->kind = PK_M_FLOAT;
-        memcpy(&out->u.f, &bits, sizeof bits);
+        out->u.f = pk_rd_f64le(&m->rd, at, "marshal float");
     } else {
         return false;
     }
-    if (!flagged)
+    if (!(byte & PK_MARSHAL_FLAG_REF))
         return true;
     /* Flagged: it takes a reference slot, as in read_obj(). Out of memory
      * gives up without an error; the general reader meets it again. */
@@ -755,16 +725,18 @@ static bool fast_number(pk_mval *out, pk_marshal *m)
     return true;
 }
 
-/* An unflagged tuple header for n items. */
+/* An unflagged tuple header for n items (at most 5 bytes, checked). */
 static bool fast_tuple_header(pk_marshal *m, uint32_t n)
 {
-    const uint8_t *p;
+    size_t at = m->rd.pos;
+    uint8_t byte;
 
-    if (!take(&p, m, 1))
+    if (pk_rd_left(&m->rd) < 5)
         return false;
-    if (p[0] == ')')
-        return take(&p, m, 1) && p[0] == n;
-    return p[0] == '(' && take(&p, m, 4) && le_bytes(p, 4) == n;
+    byte = pk_rd_u8(&m->rd, at, "marshal object");
+    if (byte == ')')
+        return pk_rd_u8(&m->rd, at, "marshal tuple") == n;
+    return byte == '(' && pk_rd_u32le(&m->rd, at, "marshal container size") == n;
 }
 
 bool pk_marshal__tuple_numbers(pk_marshal *m, uint32_t n, uint32_t k, pk_mval *out)
@@ -792,6 +764,14 @@ give_up:
 void pk_marshal__tuple_close(pk_marshal *m)
 {
     pk_rd_leave(&m->rd);
+}
+
+/* True if the next type byte has FLAG_REF set. */
+static bool pk_marshal__peek_flagged(const pk_marshal *m)
+{
+    pk_rd copy = m->rd;
+
+    return pk_rd_u8(&copy, copy.pos, "marshal object") & PK_MARSHAL_FLAG_REF;
 }
 
 int pk_marshal__peek(const pk_marshal *m)
@@ -828,16 +808,9 @@ bool pk_marshal__dict_open(pk_marshal *m)
 
 bool pk_marshal__plain_dict_open(pk_marshal *m)
 {
-    const uint8_t *p;
-    size_t at = m->rd.pos;
-
-    if (m->rd.failed || !take(&p, m, 1))
+    if (pk_marshal__peek(m) != '{' || pk_marshal__peek_flagged(m))
         return false;
-    if (p[0] != '{') {
-        m->rd.pos = at;
-        return false;
-    }
-    return pk_rd_enter(&m->rd, at);
+    return pk_marshal__dict_open(m);
 }
 
 void pk_marshal__dict_close(pk_marshal *m)

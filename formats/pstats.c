@@ -188,17 +188,22 @@ static void append_text(pk_buf *b, const pk_mval *v)
     }
 }
 
+/* True if a Latin-1 string has a byte >= 0x80 (names rarely do). Tested
+ * eight bytes at a time: every new name passes through here. */
 static bool needs_rewrite(const pk_mval *v)
 {
-    uint32_t i;
+    uint64_t word, high = 0;
+    uint32_t i = 0;
 
     if (!is_latin1_type(v->code))
         return false;
-    for (i = 0; i < v->n; i++) {
-        if (v->u.s[i] >= 0x80)
-            return true;
+    for (; i + 8 <= v->n; i += 8) {
+        memcpy(&word, v->u.s + i, sizeof word);
+        high |= word;
     }
-    return false;
+    for (; i < v->n; i++)
+        high |= v->u.s[i];
+    return (high & 0x8080808080808080ull) != 0;
 }
 
 static bool intern_text(pk_str *out, reader *r, size_t at)
