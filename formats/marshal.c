@@ -677,6 +677,103 @@ bool pk_marshal__read(pk_mval *out, pk_marshal *m, bool allow_null)
     return read_obj(out, m, allow_null);
 }
 
+/* ---- the numbers fast path ---- */
+
+/* One number item, as read_obj() makes it; false to give up. Nine bytes
+ * hold the longest item taken here ('g'), so none of the reads below can
+ * fail; a shorter item at the very end of the input is simply left to
+ * the general reader. */
+static inline bool fast_number(pk_mval *out, pk_marshal *m)
+{
+    size_t at = m->rd.pos;
+    uint8_t byte, code;
+    int32_t ref;
+
+    if (pk_rd_left(&m->rd) < 9)
+        return false;
+    byte = pk_rd_u8(&m->rd, at, "marshal object");
+    code = (uint8_t)(byte & ~PK_MARSHAL_FLAG_REF);
+    if (code == 'r') {
+        ref = pk_rd_i32le(&m->rd, at, "marshal reference");
+        if (ref < 0 || (uint32_t)ref >= m->nrefs ||
+            (m->refs[ref].kind != PK_M_INT && m->refs[ref].kind != PK_M_FLOAT))
+            return false;
+        *out = m->refs[ref];
+        out->at = at;
+        return true;
+    }
+    memset(out, 0, sizeof *out);
+    out->code = code;
+    out->at = at;
+    if (code == 'i') {
+        out->kind = PK_M_INT;
+        out->u.i = pk_rd_i32le(&m->rd, at, "marshal int");
+    } else if (code == 'g') {
+        out->kind = PK_M_FLOAT;
+        out->u.f = pk_rd_f64le(&m->rd, at, "marshal float");
+    } else {
+        return false;
+    }
+    if (!(byte & PK_MARSHAL_FLAG_REF))
+        return true;
+    /* Flagged: it takes a reference slot, as in read_obj(). Out of memory
+     * gives up without an error; the general reader meets it again. */
+    out->shared = 1;
+    if (!pk_grow((void **)&m->refs, &m->refs_cap, m->nrefs + 1, sizeof *m->refs))
+        return false;
+    m->refs[m->nrefs++] = *out;
+    return true;
+}
+
+/* An unflagged tuple header for n items (at most 5 bytes, checked). */
+static bool fast_tuple_header(pk_marshal *m, uint32_t n)
+{
+    size_t at = m->rd.pos;
+    uint8_t byte;
+
+    if (pk_rd_left(&m->rd) < 5)
+        return false;
+    byte = pk_rd_u8(&m->rd, at, "marshal object");
+    if (byte == ')')
+        return pk_rd_u8(&m->rd, at, "marshal tuple") == n;
+    return byte == '(' && pk_rd_u32le(&m->rd, at, "marshal container size") == n;
+}
+
+bool pk_marshal__tuple_numbers(pk_marshal *m, uint32_t n, uint32_t k, pk_mval *out)
+{
+    size_t pos = m->rd.pos, nrefs = m->nrefs;
+    uint32_t i;
+
+    if (m->rd.failed)
+        return false;
+    if (m->rd.depth >= m->rd.max_depth || !fast_tuple_header(m, n))
+        goto give_up;
+    for (i = 0; i < k; i++) {
+        if (!fast_number(&out[i], m))
+            goto give_up;
+    }
+    if (k < n)
+        m->rd.depth++;
+    return true;
+give_up:
+    m->rd.pos = pos;
+    m->nrefs = nrefs;
+    return false;
+}
+
+void pk_marshal__tuple_close(pk_marshal *m)
+{
+    pk_rd_leave(&m->rd);
+}
+
+/* True if the next type byte has FLAG_REF set. */
+static bool pk_marshal__peek_flagged(const pk_marshal *m)
+{
+    pk_rd copy = m->rd;
+
+    return pk_rd_u8(&copy, copy.pos, "marshal object") & PK_MARSHAL_FLAG_REF;
+}
+
 int pk_marshal__peek(const pk_marshal *m)
 {
     pk_rd copy = m->rd;
@@ -707,6 +804,13 @@ bool pk_marshal__dict_open(pk_marshal *m)
         m->keep_depth--;
     }
     return pk_rd_enter(&m->rd, at);
+}
+
+bool pk_marshal__plain_dict_open(pk_marshal *m)
+{
+    if (pk_marshal__peek(m) != '{' || pk_marshal__peek_flagged(m))
+        return false;
+    return pk_marshal__dict_open(m);
 }
 
 void pk_marshal__dict_close(pk_marshal *m)

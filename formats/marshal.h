@@ -121,6 +121,27 @@ int pk_marshal__peek(const pk_marshal *m);
 bool pk_marshal__dict_open(pk_marshal *m);
 void pk_marshal__dict_close(pk_marshal *m);
 
+/* pk_marshal__dict_open() for an unflagged dict only (one that no
+ * reference can name, so streaming it loses nothing). Returns false with
+ * nothing consumed when the next object is anything else, and false with
+ * the error recorded (m->rd.failed) when the dict nests too deep. */
+bool pk_marshal__plain_dict_open(pk_marshal *m);
+
+/*
+ * A fast path for the tuples of numbers that make up most of a pstats
+ * file. If the next object is an unflagged tuple of n items whose first k
+ * are ints ('i') or floats ('g'), flagged or not, or references to such,
+ * reads its header and those k items into out[0 .. k-1], exactly as
+ * pk_marshal__read would make them, and returns true. When k < n it also
+ * enters the tuple's nesting level: read the other items with
+ * pk_marshal__read, then call pk_marshal__tuple_close().
+ * Otherwise (any other shape, too little input, nesting too deep) returns
+ * false with the reader exactly as it was and no error recorded: the
+ * caller reads the object the general way, which reports any problem.
+ */
+bool pk_marshal__tuple_numbers(pk_marshal *m, uint32_t n, uint32_t k, pk_mval *out);
+void pk_marshal__tuple_close(pk_marshal *m);
+
 /* Node watermark: release(mark) drops the transient nodes read since
  * mark; values read since then must not be used afterwards. */
 size_t pk_marshal__mark(const pk_marshal *m);

@@ -62,6 +62,14 @@ typedef struct edge_rec {
     pk_stats stats;
 } edge_rec;
 
+/* A caller entry of a streamed callers dict: its key, and its value as
+ * the four numbers of an (nc, cc, tt, ct) tuple or else as read. */
+typedef struct caller_in {
+    pk_mval key, value;
+    pk_mval nums[4];
+    bool numeric;
+} caller_in;
+
 /* Names already interned, per input object: a string by the address of
  * its bytes in the input, a code object by its offset. */
 typedef struct memo {
@@ -84,6 +92,8 @@ typedef struct reader {
     memo *memos;
     size_t nmemos, memos_cap;
     pk_hashidx memo_index;
+    caller_in *cin;       /* the entry's callers, when streamed */
+    size_t ncin, cin_cap;
     pk_buf text;          /* scratch for names that need rewriting */
     size_t budget;        /* caller entries we may still expand */
 } reader;
@@ -178,17 +188,22 @@ static void append_text(pk_buf *b, const pk_mval *v)
     }
 }
 
+/* True if a Latin-1 string has a byte >= 0x80 (names rarely do). Tested
+ * eight bytes at a time: every new name passes through here. */
 static bool needs_rewrite(const pk_mval *v)
 {
-    uint32_t i;
+    uint64_t word, high = 0;
+    uint32_t i = 0;
 
     if (!is_latin1_type(v->code))
         return false;
-    for (i = 0; i < v->n; i++) {
-        if (v->u.s[i] >= 0x80)
-            return true;
+    for (; i + 8 <= v->n; i += 8) {
+        memcpy(&word, v->u.s + i, sizeof word);
+        high |= word;
     }
-    return false;
+    for (; i < v->n; i++)
+        high |= v->u.s[i];
+    return (high & 0x8080808080808080ull) != 0;
 }
 
 static bool intern_text(pk_str *out, reader *r, size_t at)
@@ -344,6 +359,17 @@ static bool read_key(uint32_t *out, reader *r, const pk_mval *v, const char *wha
     return true;
 }
 
+/* The items of an (nc, cc, tt, ct) caller value. */
+static bool caller_numbers(edge_rec *e, reader *r, const pk_mval *nc,
+                           const pk_mval *cc, const pk_mval *tt, const pk_mval *ct)
+{
+    e->flags = 0;
+    return get_int(&e->stats.ncalls, r, nc, "an int (nc)") &&
+           get_int(&e->stats.pcalls, r, cc, "an int (cc)") &&
+           get_time(&e->stats.tottime, r, tt, "a number (tt)") &&
+           get_time(&e->stats.cumtime, r, ct, "a number (ct)");
+}
+
 /* cProfile stores (nc, cc, tt, ct) per caller, the pure-Python profiler a
  * plain call count. */
 static bool read_caller_value(edge_rec *e, reader *r, const pk_mval *v)
@@ -356,38 +382,81 @@ static bool read_caller_value(edge_rec *e, reader *r, const pk_mval *v)
     }
     if (v->kind != PK_M_TUPLE || v->n != 4)
         return expected(r, v, "a caller value (an int or a 4-tuple (nc, cc, tt, ct))");
-    e->flags = 0;
-    return get_int(&e->stats.ncalls, r, item(r, v, 0), "an int (nc)") &&
-           get_int(&e->stats.pcalls, r, item(r, v, 1), "an int (cc)") &&
-           get_time(&e->stats.tottime, r, item(r, v, 2), "a number (tt)") &&
-           get_time(&e->stats.cumtime, r, item(r, v, 3), "a number (ct)");
+    return caller_numbers(e, r, item(r, v, 0), item(r, v, 1), item(r, v, 2),
+                          item(r, v, 3));
+}
+
+/* The caller entry at e from its key and value. */
+static bool read_caller(edge_rec *e, reader *r, const caller_in *c)
+{
+    if (!read_key(&e->caller, r, &c->key,
+                  "a 3-tuple (file, line, name) as caller key"))
+        return false;
+    if (!c->numeric)
+        return read_caller_value(e, r, &c->value);
+    memset(&e->stats, 0, sizeof e->stats);
+    return caller_numbers(e, r, &c->nums[0], &c->nums[1], &c->nums[2], &c->nums[3]);
+}
+
+/* Makes room for the n entries of a callers dict starting at byte at. */
+static bool callers_budget(reader *r, size_t n, size_t at)
+{
+    /* Input bytes bound the entries of dicts written out in full. Only
+     * references to one dict from many values could exceed it, and that
+     * would make the work quadratic in the input size. */
+    if (n > r->budget)
+        return pk_rd_fail(&r->m.rd, PK_EFORMAT, at, "callers dicts shared by "
+                          "reference expand to more than %zu entries", r->m.rd.len);
+    r->budget -= n;
+    if (!pk_grow((void **)&r->recs, &r->recs_cap, r->nrecs + n, sizeof *r->recs))
+        return fail_nomem(r, at);
+    return true;
+}
+
+/* Adds the caller entry c of function callee (top-level entry `entry`). */
+static bool add_caller(reader *r, uint32_t callee, uint32_t entry, const caller_in *c)
+{
+    edge_rec *e = &r->recs[r->nrecs];
+
+    e->callee = callee;
+    e->entry = entry;
+    if (!read_caller(e, r, c))
+        return false;
+    r->nrecs++;
+    return true;
 }
 
 static bool read_callers(reader *r, uint32_t callee, uint32_t entry,
                          const pk_mval *d)
 {
+    caller_in c;
     uint32_t i;
 
     if (d->kind != PK_M_DICT)
         return expected(r, d, "a dict (callers)");
-    /* Input bytes bound the entries of dicts written out in full. Only
-     * references to one dict from many values could exceed it, and that
-     * would make the work quadratic in the input size. */
-    if (d->n > r->budget)
-        return pk_rd_fail(&r->m.rd, PK_EFORMAT, d->at, "callers dicts shared by "
-                          "reference expand to more than %zu entries", r->m.rd.len);
-    r->budget -= d->n;
-    if (!pk_grow((void **)&r->recs, &r->recs_cap, r->nrecs + d->n, sizeof *r->recs))
-        return fail_nomem(r, d->at);
+    if (!callers_budget(r, d->n, d->at))
+        return false;
+    c.numeric = false;
     for (i = 0; i < d->n; i++) {
-        edge_rec *e = &r->recs[r->nrecs];
-        e->callee = callee;
-        e->entry = entry;
-        if (!read_key(&e->caller, r, item(r, d, 2 * (size_t)i),
-                      "a 3-tuple (file, line, name) as caller key") ||
-            !read_caller_value(e, r, item(r, d, 2 * (size_t)i + 1)))
+        c.key = *item(r, d, 2 * (size_t)i);
+        c.value = *item(r, d, 2 * (size_t)i + 1);
+        if (!add_caller(r, callee, entry, &c))
             return false;
-        r->nrecs++;
+    }
+    return true;
+}
+
+/* The callers read by stream_callers(), from the dict at byte at. */
+static bool add_streamed_callers(reader *r, uint32_t callee, uint32_t entry,
+                                 size_t at)
+{
+    size_t i;
+
+    if (!callers_budget(r, r->ncin, at))
+        return false;
+    for (i = 0; i < r->ncin; i++) {
+        if (!add_caller(r, callee, entry, &r->cin[i]))
+            return false;
     }
     return true;
 }
@@ -422,19 +491,95 @@ static bool define_func(uint32_t *fi, reader *r, uint32_t key, uint32_t entry,
     return true;
 }
 
-static bool read_value(reader *r, uint32_t fi, uint32_t entry, const pk_mval *v)
+/* The (cc, nc, tt, ct) items of a value, as the function's stats. */
+static bool func_stats(reader *r, uint32_t fi, const pk_mval *cc, const pk_mval *nc,
+                       const pk_mval *tt, const pk_mval *ct)
 {
     pk_stats st;
 
-    if (v->kind != PK_M_TUPLE || v->n != 5)
-        return expected(r, v, "a 5-tuple (cc, nc, tt, ct, callers)");
-    if (!get_int(&st.pcalls, r, item(r, v, 0), "an int (cc)") ||
-        !get_int(&st.ncalls, r, item(r, v, 1), "an int (nc)") ||
-        !get_time(&st.tottime, r, item(r, v, 2), "a number (tt)") ||
-        !get_time(&st.cumtime, r, item(r, v, 3), "a number (ct)"))
+    if (!get_int(&st.pcalls, r, cc, "an int (cc)") ||
+        !get_int(&st.ncalls, r, nc, "an int (nc)") ||
+        !get_time(&st.tottime, r, tt, "a number (tt)") ||
+        !get_time(&st.cumtime, r, ct, "a number (ct)"))
         return false;
     pk_profile_func(r->p, fi)->stats = st;
-    return read_callers(r, fi, entry, item(r, v, 4));
+    return true;
+}
+
+static bool read_value(reader *r, uint32_t fi, uint32_t entry, const pk_mval *v)
+{
+    if (v->kind != PK_M_TUPLE || v->n != 5)
+        return expected(r, v, "a 5-tuple (cc, nc, tt, ct, callers)");
+    return func_stats(r, fi, item(r, v, 0), item(r, v, 1), item(r, v, 2),
+                      item(r, v, 3)) &&
+           read_callers(r, fi, entry, item(r, v, 4));
+}
+
+/* ---- the fast path ---- */
+
+/*
+ * Most of a cProfile file is (cc, nc, tt, ct, {caller: (nc, cc, tt, ct)})
+ * values. When a value has that shape, its numbers are read straight from
+ * the bytes (pk_marshal__tuple_numbers) and its callers dict is streamed
+ * into r->cin, instead of building the general value tree. The reads and
+ * checks happen in the order of the general path (the whole value read
+ * first, then checked), so every file, odd or broken, reads the same and
+ * fails with the same message either way.
+ */
+
+/* Reads the entries of the unflagged callers dict just opened. */
+static bool stream_callers(reader *r)
+{
+    caller_in *c;
+
+    for (r->ncin = 0;; r->ncin++) {
+        if (!pk_grow((void **)&r->cin, &r->cin_cap, r->ncin + 1, sizeof *r->cin))
+            return fail_nomem(r, r->m.rd.pos);
+        c = &r->cin[r->ncin];
+        if (!pk_marshal__read(&c->key, &r->m, true))
+            return false;
+        if (c->key.kind == PK_M_NULL)
+            break;
+        c->numeric = pk_marshal__tuple_numbers(&r->m, 4, 4, c->nums);
+        if (!c->numeric && !pk_marshal__read(&c->value, &r->m, false))
+            return false;
+    }
+    pk_marshal__dict_close(&r->m);
+    return true;
+}
+
+/* The rest of a value whose four numbers were read: the callers dict
+ * (streamed when unflagged, else read whole into *d), then the end of
+ * the tuple. *streamed_at is where a streamed dict starts. */
+static bool read_value_tail(reader *r, pk_mval *d, bool *streamed, size_t *at)
+{
+    *at = r->m.rd.pos;
+    *streamed = pk_marshal__plain_dict_open(&r->m);
+    if (*streamed ? !stream_callers(r) : !pk_marshal__read(d, &r->m, false))
+        return false;
+    pk_marshal__tuple_close(&r->m);
+    return true;
+}
+
+/* The value of entry `entry` with key k, by the fast path; false with
+ * *tried unset when its shape does not fit. */
+static bool read_value_fast(bool *tried, reader *r, uint32_t k, uint32_t entry,
+                            size_t key_at)
+{
+    pk_mval nums[4], d;
+    bool streamed = false;
+    size_t at;
+    uint32_t fi = 0;
+
+    *tried = pk_marshal__tuple_numbers(&r->m, 5, 4, nums);
+    if (!*tried)
+        return false;
+    if (!read_value_tail(r, &d, &streamed, &at) ||
+        !define_func(&fi, r, k, entry, key_at) ||
+        !func_stats(r, fi, &nums[0], &nums[1], &nums[2], &nums[3]))
+        return false;
+    return streamed ? add_streamed_callers(r, fi, entry, at)
+                    : read_callers(r, fi, entry, &d);
 }
 
 /* One key: value pair of the top dict; *done at the closing NULL. */
@@ -443,6 +588,7 @@ static bool read_entry(bool *done, reader *r, uint32_t entry)
     size_t mark = pk_marshal__mark(&r->m);
     pk_mval key, value;
     uint32_t k = 0, fi = 0;
+    bool fast = false;
 
     if (!pk_marshal__read(&key, &r->m, true))
         return false;
@@ -451,10 +597,13 @@ static bool read_entry(bool *done, reader *r, uint32_t entry)
         return true;
     if (entry == UINT32_MAX)
         return pk_rd_fail(&r->m.rd, PK_EFORMAT, key.at, "too many entries");
-    if (!read_key(&k, r, &key, "a 3-tuple (file, line, name) as key") ||
-        !pk_marshal__read(&value, &r->m, false) ||
-        !define_func(&fi, r, k, entry, key.at) ||
-        !read_value(r, fi, entry, &value))
+    if (!read_key(&k, r, &key, "a 3-tuple (file, line, name) as key"))
+        return false;
+    if (!read_value_fast(&fast, r, k, entry, key.at) &&
+        (fast || r->m.rd.failed ||
+         !pk_marshal__read(&value, &r->m, false) ||
+         !define_func(&fi, r, k, entry, key.at) ||
+         !read_value(r, fi, entry, &value)))
         return false;
     pk_marshal__release(&r->m, mark);
     return true;
@@ -536,10 +685,34 @@ static double total_time(const reader *r)
     return t;
 }
 
+/*
+ * cProfile files take about 130 bytes per stats entry and 75 per caller
+ * entry (Python 3.6 to 3.13). Sizing the tables for somewhat more than
+ * that up front saves regrowing (and copying) them a dozen times per
+ * file. Denser files just grow as before; sparser ones waste at most
+ * about the file's size in memory.
+ */
+enum { BYTES_PER_ENTRY = 128, BYTES_PER_CALLER = 64 };
+
+static bool reserve_tables(reader *r, size_t len)
+{
+    size_t entries = len / BYTES_PER_ENTRY, callers = len / BYTES_PER_CALLER;
+
+    if (pk_profile_func_reserve(r->p, entries) != PK_OK ||
+        !pk_grow((void **)&r->recs, &r->recs_cap, callers, sizeof *r->recs) ||
+        !pk_grow((void **)&r->keys, &r->keys_cap, entries, sizeof *r->keys) ||
+        !pk_grow((void **)&r->last_entry, &r->last_cap, entries, sizeof *r->last_entry) ||
+        !pk_grow((void **)&r->memos, &r->memos_cap, entries, sizeof *r->memos) ||
+        !pk_hashidx_reserve(&r->memo_index, entries))
+        return fail_nomem(r, 0);
+    return true;
+}
+
 static void reader_dispose(reader *r)
 {
     pk_marshal__dispose(&r->m);
     pk_free(r->recs);
+    pk_free(r->cin);
     pk_free(r->keys);
     pk_free(r->key_of_node);
     pk_free(r->last_entry);
@@ -564,7 +737,7 @@ int pk_pstats__read(pk_profile *p, const uint8_t *buf, size_t len, pk_error *err
     pk_marshal__init(&r.m, buf, len, FORMAT_NAME, err);
     r.p = p;
     r.budget = len;
-    if (!read_top(&r))
+    if (!reserve_tables(&r, len) || !read_top(&r))
         rc = err->code != PK_OK ? err->code : PK_EFORMAT;
     if (rc == PK_OK)
         rc = add_edges(&r, err);

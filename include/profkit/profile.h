@@ -90,6 +90,9 @@ const char *pk_profile_str(const pk_profile *p, pk_str id);
 /* The length in bytes of an interned string. */
 size_t pk_profile_str_len(const pk_profile *p, pk_str id);
 
+/* How many strings are interned: ids run from 0 to this count - 1. */
+size_t pk_profile_str_count(const pk_profile *p);
+
 /*
  * Finds the function with key (file, line, name), adding it with zero stats
  * if absent. *out receives its index; *added (may be NULL) whether it is new.
@@ -122,6 +125,10 @@ bool pk_profile_edge_find(uint32_t *out, const pk_profile *p, uint32_t caller,
 /* Makes room for n more edges, so adding them never regrows the tables.
  * Readers that know the count call it first. Returns PK_OK or PK_ENOMEM. */
 int pk_profile_edge_reserve(pk_profile *p, size_t n);
+
+/* Makes room for n more functions and their names (one string each) the
+ * same way. Returns PK_OK or PK_ENOMEM. */
+int pk_profile_func_reserve(pk_profile *p, size_t n);
 
 size_t pk_profile_edge_count(const pk_profile *p);
 

@@ -37,6 +37,11 @@ typedef struct rebuild {
     uint32_t *maps;
     size_t *map_start; /* by input */
     uint32_t *map;     /* the current input's part of maps */
+    /* The current input's strings in dst, by src string id, as file names
+     * (basenames under strip_dirs) and as function names: functions share
+     * file names, so each is hashed into dst once per input, not once per
+     * function. */
+    pk_str *file_map, *name_map;
 } rebuild;
 
 static void add_stats(pk_stats *to, const pk_stats *from)
@@ -57,23 +62,40 @@ static const char *basename_of(const char *s, size_t len, size_t *len_out)
     return s + i;
 }
 
+/* Src string id in dst (as a file name: stripped under strip_dirs),
+ * through the current input's string map. */
+static int map_str(pk_str *out, rebuild *rb, const pk_profile *src, pk_str id,
+                   bool is_file)
+{
+    pk_str *slot = (is_file ? rb->file_map : rb->name_map) + id;
+    const char *s = pk_profile_str(src, id);
+    size_t len = pk_profile_str_len(src, id);
+    int rc;
+
+    if (*slot != NOT_MAPPED) {
+        *out = *slot;
+        return PK_OK;
+    }
+    if (is_file && rb->strip)
+        s = basename_of(s, len, &len);
+    rc = pk_profile_intern(out, rb->dst, s, len);
+    if (rc == PK_OK)
+        *slot = *out;
+    return rc;
+}
+
 /* The function in dst with src function f's key (directories stripped if
  * asked), added if absent. */
 static int map_func(uint32_t *out, bool *added, rebuild *rb,
                     const pk_profile *src, uint32_t f)
 {
     const pk_func *sf = pk_profile_func_c(src, f);
-    const char *file = pk_profile_str(src, sf->file);
-    size_t flen = pk_profile_str_len(src, sf->file);
     pk_str dfile, dname;
     int rc;
 
-    if (rb->strip)
-        file = basename_of(file, flen, &flen);
-    rc = pk_profile_intern(&dfile, rb->dst, file, flen);
+    rc = map_str(&dfile, rb, src, sf->file, true);
     if (rc == PK_OK)
-        rc = pk_profile_intern(&dname, rb->dst, pk_profile_str(src, sf->name),
-                               pk_profile_str_len(src, sf->name));
+        rc = map_str(&dname, rb, src, sf->name, false);
     if (rc == PK_OK)
         rc = pk_profile_func_get(out, added, rb->dst, dfile, sf->line, dname);
     if (rc == PK_OK)
@@ -206,6 +228,30 @@ static int copy_meta(pk_profile *dst, pk_profile *const *inputs, size_t n)
     return rc;
 }
 
+/* Two string maps (files, names) big enough for any input's strings. */
+static int new_str_maps(rebuild *rb, pk_profile *const *inputs, size_t n)
+{
+    size_t most = 1, i;
+
+    for (i = 0; i < n; i++) {
+        if (pk_profile_str_count(inputs[i]) > most)
+            most = pk_profile_str_count(inputs[i]);
+    }
+    rb->file_map = pk_malloc(most * sizeof *rb->file_map);
+    rb->name_map = pk_malloc(most * sizeof *rb->name_map);
+    return rb->file_map && rb->name_map ? PK_OK : PK_ENOMEM;
+}
+
+/* Starts input i: its function map, and string maps all NOT_MAPPED. */
+static void start_input(rebuild *rb, pk_profile *const *inputs, size_t i)
+{
+    size_t nstrs = pk_profile_str_count(inputs[i]);
+
+    rb->map = rb->maps + rb->map_start[i];
+    memset(rb->file_map, 0xff, nstrs * sizeof *rb->file_map);
+    memset(rb->name_map, 0xff, nstrs * sizeof *rb->name_map);
+}
+
 /* One NOT_MAPPED slot per function of every input. */
 static int new_maps(rebuild *rb, pk_profile *const *inputs, size_t n)
 {
@@ -238,16 +284,20 @@ static int rebuild_from(pk_profile **out, pk_profile *const *inputs, size_t n,
     rb.strip = strip;
     rc = new_maps(&rb, inputs, n);
     if (rc == PK_OK)
+        rc = new_str_maps(&rb, inputs, n);
+    if (rc == PK_OK)
         rc = pk_profile_new(&rb.dst);
     for (i = 0; rc == PK_OK && i < n; i++) {
-        rb.map = rb.maps + rb.map_start[i];
+        start_input(&rb, inputs, i);
         rc = add_entries(&rb, inputs[i]);
         total += pk_profile_total_time(inputs[i]);
     }
     for (i = 0; rc == PK_OK && i < n; i++) {
-        rb.map = rb.maps + rb.map_start[i];
+        start_input(&rb, inputs, i);
         rc = add_edges(&rb, inputs[i], i);
     }
+    pk_free(rb.file_map);
+    pk_free(rb.name_map);
     pk_free(rb.notes);
     pk_free(rb.maps);
     pk_free(rb.map_start);

@@ -161,6 +161,11 @@ size_t pk_profile_str_len(const pk_profile *p, pk_str id)
     return id < p->nstrs ? p->strs[id].len : 0;
 }
 
+size_t pk_profile_str_count(const pk_profile *p)
+{
+    return p->nstrs;
+}
+
 /* ---- functions ---- */
 
 typedef struct func_key {
@@ -295,6 +300,19 @@ int pk_profile_edge_reserve(pk_profile *p, size_t n)
     if (!pk_size_add(&need, p->nedges, n) ||
         !pk_grow((void **)&p->edges, &p->edges_cap, need, sizeof *p->edges) ||
         !pk_hashidx_reserve(&p->edge_index, need))
+        return PK_ENOMEM;
+    return PK_OK;
+}
+
+int pk_profile_func_reserve(pk_profile *p, size_t n)
+{
+    size_t funcs, strs;
+
+    if (!pk_size_add(&funcs, p->nfuncs, n) || !pk_size_add(&strs, p->nstrs, n) ||
+        !pk_grow((void **)&p->funcs, &p->funcs_cap, funcs, sizeof *p->funcs) ||
+        !pk_hashidx_reserve(&p->func_index, funcs) ||
+        !pk_grow((void **)&p->strs, &p->strs_cap, strs, sizeof *p->strs) ||
+        !pk_hashidx_reserve(&p->str_index, strs))
         return PK_ENOMEM;
     return PK_OK;
 }
