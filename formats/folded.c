@@ -473,7 +473,8 @@ int pk_folded__read_with(pk_profile *p, const uint8_t *buf, size_t len,
  * Folded text is tried last, so it may be generous, but not blind: the
  * start must be text (no NUL, no control bytes but tabs and line ends)
  * and most of its first lines that are neither blank nor '#' comments
- * must be "stack count" lines.
+ * must be "stack count" lines; a first stack longer than the window
+ * must at least have frames separated by ';'.
  */
 bool pk_folded__sniff(const uint8_t *buf, size_t len)
 {
@@ -489,6 +490,10 @@ bool pk_folded__sniff(const uint8_t *buf, size_t len)
         const uint8_t *nl = memchr(buf + pos, '\n', len - pos);
         size_t end = nl ? (size_t)(nl - buf) : len, n = end - pos;
         line_parts lp;
+        if (!nl && len == SNIFF_BYTES && lines == 0)
+            /* The first stack is longer than the window (deep recursion):
+             * its frames must do, the count is out of sight. */
+            return buf[pos] != '#' && memchr(buf + pos, ';', n) != NULL;
         if (!nl && pos > 0)
             break; /* maybe a line cut short by the window or a read */
         if (n > 0 && buf[end - 1] == '\r')

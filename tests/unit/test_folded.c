@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -240,6 +241,39 @@ static void test_folded__sniff_is_conservative(void **state)
     assert_false(pk_folded__sniff((const uint8_t *)words, sizeof words - 1));
     assert_false(pk_folded__sniff((const uint8_t *)binary, sizeof binary - 1));
     assert_true(pk_folded__sniff((const uint8_t *)"# header\nx;y 3\n", 15));
+}
+
+/* A first line longer than the sniffing window (a deep recursion's stack)
+ * is still found to be folded text, read from a file or a pipe. */
+static void test_folded__first_stack_longer_than_the_window(void **state)
+{
+    const size_t frames = 40000; /* "frame_NNNNN;" is 12 bytes: ~480 KB */
+    size_t len = 0, i;
+    char *text = malloc(frames * 12 + 64);
+    pk_profile *p = NULL;
+    pk_error err = PK_ERROR_INIT;
+    char path[] = "/tmp/pk_test_long_stackXXXXXX";
+    int fd;
+    FILE *f;
+
+    (void)state;
+    assert_non_null(text);
+    for (i = 0; i < frames; i++)
+        len += (size_t)sprintf(text + len, "%sframe_%05zu", i ? ";" : "", i % 100000);
+    len += (size_t)sprintf(text + len, " 7\nmain;x 3\n");
+    assert_int_equal(pk_detect_format(text, len), PK_FORMAT_FOLDED);
+    fd = mkstemp(path);
+    assert_true(fd >= 0);
+    f = fdopen(fd, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(text, 1, len, f), len);
+    assert_int_equal(fclose(f), 0);
+    if (pk_read(&p, path, NULL, &err) != PK_OK)
+        fail_msg("reading a long first stack failed: %s", err.msg);
+    assert_true(pk_profile_total_time(p) == 10.0);
+    pk_profile_free(p);
+    unlink(path);
+    free(text);
 }
 
 /* ---- real samples ---- */
@@ -690,6 +724,7 @@ int main(void)
         cmocka_unit_test(test_folded__nul_byte_is_an_error_with_line_and_column),
         cmocka_unit_test(test_folded__no_stack_line_is_an_error),
         cmocka_unit_test(test_folded__sniff_is_conservative),
+        cmocka_unit_test(test_folded__first_stack_longer_than_the_window),
         cmocka_unit_test(test_folded__samples_round_trip_byte_for_byte),
         cmocka_unit_test(test_folded__edge_cases_round_trip),
         cmocka_unit_test(test_folded__every_prefix_of_the_samples),
