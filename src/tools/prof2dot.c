@@ -360,7 +360,7 @@ static int compare_with(pk_cg_diff **out, pk_callgraph *g, pk_profile *after,
     pk_profile *before = NULL;
     pk_callgraph *gb = NULL;
     uint32_t *b_of_a = malloc((pk_profile_func_count(after) + 1) * sizeof *b_of_a);
-    int rc = b_of_a ? pk_read(&before, a->inputs[0], &a->read, err)
+    int rc = b_of_a ? pk_cli_read(&before, a->inputs[0], &a->read, err)
                     : pk_error_set(err, PK_ENOMEM, NULL, -1, "out of memory");
 
     if (rc == PK_OK) {
@@ -388,7 +388,7 @@ static int run(const args *a, pk_error *err)
     pk_callgraph *g = NULL;
     pk_cg_diff *d = NULL;
     args with_diff = *a;
-    int rc = a->diff ? pk_read(&p, a->inputs[1], &a->read, err)
+    int rc = a->diff ? pk_cli_read(&p, a->inputs[1], &a->read, err)
                      : pk_cli_load_merged(&p, a->inputs, a->ninputs, &a->read, err);
 
     if (rc == PK_OK) {
