@@ -746,17 +746,6 @@ static bool parse_sample(pp_reader *r, const pk_pb_field *f)
     return true;
 }
 
-static bool grow_zeroed(void **arr, size_t *cap, size_t i, size_t item)
-{
-    size_t old = *cap;
-    if (i < old)
-        return true;
-    if (!pk_grow(arr, cap, i + 1, item))
-        return false;
-    memset((char *)*arr + old * item, 0, (*cap - old) * item);
-    return true;
-}
-
 static bool add_sample(pp_reader *r, const pk_pb_field *f)
 {
     uint32_t node = PK_STACK_ROOT;
@@ -768,8 +757,8 @@ static bool add_sample(pp_reader *r, const pk_pb_field *f)
         if (pk_stacks_child(&node, r->p, node, r->frames[i]) != PK_OK)
             return oom(r, f->at);
     }
-    if (!grow_zeroed((void **)&r->node_sum, &r->node_sum_cap, node, sizeof *r->node_sum) ||
-        !grow_zeroed((void **)&r->node_samples, &r->node_samples_cap, node,
+    if (!pk_grow_zeroed((void **)&r->node_sum, &r->node_sum_cap, node, sizeof *r->node_sum) ||
+        !pk_grow_zeroed((void **)&r->node_samples, &r->node_samples_cap, node,
                      sizeof *r->node_samples))
         return oom(r, f->at);
     r->node_sum[node] += (double)pk_pb__i64(r->values[r->value_index]);

@@ -60,17 +60,6 @@ static int oom(pw *w)
     return pk_error_set(w->err, PK_ENOMEM, FORMAT, -1, "out of memory writing");
 }
 
-static bool grow_zeroed(void **arr, size_t *cap, size_t i, size_t item)
-{
-    size_t old = *cap;
-    if (i < old)
-        return true;
-    if (!pk_grow(arr, cap, i + 1, item))
-        return false;
-    memset((char *)*arr + old * item, 0, (*cap - old) * item);
-    return true;
-}
-
 /* The string_table index of s, added on first use ("" is always 0). */
 static int str_index(uint64_t *out, pw *w, pk_str s)
 {
@@ -78,7 +67,7 @@ static int str_index(uint64_t *out, pw *w, pk_str s)
         *out = 0;
         return PK_OK;
     }
-    if (!grow_zeroed((void **)&w->str_index, &w->str_index_cap, s, sizeof *w->str_index))
+    if (!pk_grow_zeroed((void **)&w->str_index, &w->str_index_cap, s, sizeof *w->str_index))
         return PK_ENOMEM;
     if (w->str_index[s] == 0) {
         if (!pk_grow((void **)&w->strings, &w->strings_cap, w->nstrings + 1, sizeof *w->strings))
@@ -180,7 +169,7 @@ static int func_id(uint64_t *out, pw *w, pk_str frame)
 {
     int rc;
 
-    if (!grow_zeroed((void **)&w->func_of_frame, &w->func_of_frame_cap, frame,
+    if (!pk_grow_zeroed((void **)&w->func_of_frame, &w->func_of_frame_cap, frame,
                      sizeof *w->func_of_frame))
         return PK_ENOMEM;
     if (w->func_of_frame[frame] == 0) {

@@ -1,6 +1,8 @@
 #include "alloc.h"
 
+#include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 static long fail_countdown = -1;
 
@@ -81,5 +83,17 @@ bool pk_grow__slow(void **items, size_t *cap, size_t need, size_t item_size)
         return false;
     *items = p;
     *cap = new_cap;
+    return true;
+}
+
+bool pk_grow_zeroed(void **items, size_t *cap, size_t i, size_t item_size)
+{
+    size_t old = *cap;
+
+    if (i < old)
+        return true;
+    if (i == SIZE_MAX || !pk_grow(items, cap, i + 1, item_size))
+        return false;
+    memset((char *)*items + old * item_size, 0, (*cap - old) * item_size);
     return true;
 }

@@ -36,4 +36,9 @@ static inline bool pk_grow(void **items, size_t *cap, size_t need, size_t item_s
     return need <= *cap || pk_grow__slow(items, cap, need, item_size);
 }
 
+/* Grows *items so index i exists, zero-filling every new slot: for tables
+ * indexed by ids that arrive in any order. Returns false on overflow or
+ * when out of memory (the array is unchanged). */
+bool pk_grow_zeroed(void **items, size_t *cap, size_t i, size_t item_size);
+
 #endif

@@ -131,18 +131,6 @@ typedef struct derive_state {
     size_t n, cap;
 } derive_state;
 
-/* Grows a zero-filled array to hold index i. */
-static bool grow_zeroed(void **arr, size_t *cap, size_t i, size_t item)
-{
-    size_t old = *cap;
-    if (i < old)
-        return true;
-    if (!pk_grow(arr, cap, i + 1, item))
-        return false;
-    memset((char *)*arr + old * item, 0, (*cap - old) * item);
-    return true;
-}
-
 static int func_of_node(uint32_t *out, derive_state *d, uint32_t node)
 {
     pk_str name = pk_stacks_name(d->p, node);
@@ -167,16 +155,16 @@ static int func_of_node(uint32_t *out, derive_state *d, uint32_t node)
 
 static bool grow_func(derive_state *d, uint32_t f)
 {
-    return grow_zeroed((void **)&d->fn_active, &d->fn_cap, f, sizeof *d->fn_active) &&
-           grow_zeroed((void **)&d->fn_cum, &d->fn_cum_cap, f, sizeof *d->fn_cum) &&
-           grow_zeroed((void **)&d->fn_self, &d->fn_self_cap, f, sizeof *d->fn_self);
+    return pk_grow_zeroed((void **)&d->fn_active, &d->fn_cap, f, sizeof *d->fn_active) &&
+           pk_grow_zeroed((void **)&d->fn_cum, &d->fn_cum_cap, f, sizeof *d->fn_cum) &&
+           pk_grow_zeroed((void **)&d->fn_self, &d->fn_self_cap, f, sizeof *d->fn_self);
 }
 
 static bool grow_edge(derive_state *d, uint32_t e)
 {
-    return grow_zeroed((void **)&d->edge_active, &d->edge_cap, e, sizeof *d->edge_active) &&
-           grow_zeroed((void **)&d->edge_cum, &d->edge_cum_cap, e, sizeof *d->edge_cum) &&
-           grow_zeroed((void **)&d->edge_self, &d->edge_self_cap, e, sizeof *d->edge_self);
+    return pk_grow_zeroed((void **)&d->edge_active, &d->edge_cap, e, sizeof *d->edge_active) &&
+           pk_grow_zeroed((void **)&d->edge_cum, &d->edge_cum_cap, e, sizeof *d->edge_cum) &&
+           pk_grow_zeroed((void **)&d->edge_self, &d->edge_self_cap, e, sizeof *d->edge_self);
 }
 
 /* Pushes node's frame (under the top one, if any). */
