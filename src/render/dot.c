@@ -386,17 +386,14 @@ static void diff_node_label(writer *w, uint32_t id, const pk_cg_node *n, double 
     pk_buf_byte(&w->label, 0);
 }
 
-static void write_diff_node(writer *w, uint32_t id)
+/* A node line with its attributes in gprof2dot's order; the label is the
+ * one just built in w->label. */
+static void put_node(writer *w, uint32_t id, const char *color, const char *fontcolor,
+                     const char *size)
 {
-    const pk_cg_node *n = pk_callgraph_node(w->g, id);
-    double before = w->o->diff->node_before[id];
-    double weight = n->has_weight ? n->weight : 0.0;
-    char line[32], color[8], fontcolor[8], size[32];
+    char line[32];
     bool first = true;
 
-    diff_node_label(w, id, n, before);
-    change_colors(color, fontcolor, before, n->total_time, w->o->diff->band);
-    fmt_num(size, sizeof size, 2, fontsize(w->t, weight));
     snprintf(line, sizeof line, "\t%" PRIu32, id);
     put(w->b, line);
     put_attr(w->b, &first, "color", color);
@@ -407,12 +404,24 @@ static void write_diff_node(writer *w, uint32_t id)
     put(w->b, "];\n");
 }
 
+static void write_diff_node(writer *w, uint32_t id)
+{
+    const pk_cg_node *n = pk_callgraph_node(w->g, id);
+    double before = w->o->diff->node_before[id];
+    double weight = n->has_weight ? n->weight : 0.0;
+    char color[8], fontcolor[8], size[32];
+
+    diff_node_label(w, id, n, before);
+    change_colors(color, fontcolor, before, n->total_time, w->o->diff->band);
+    fmt_num(size, sizeof size, 2, fontsize(w->t, weight));
+    put_node(w, id, color, fontcolor, size);
+}
+
 static void write_node(writer *w, uint32_t id)
 {
     const pk_cg_node *n = pk_callgraph_node(w->g, id);
     double weight = n->has_weight ? n->weight : 0.0;
-    char line[32], color[8], fontcolor[8], size[32];
-    bool first = true;
+    char color[8], fontcolor[8], size[32];
 
     node_label(w, id, n);
     color_text(color, weight_color(w->t, w->skew, weight));
@@ -423,14 +432,7 @@ static void write_node(writer *w, uint32_t id)
         memcpy(fontcolor, color, sizeof color);
     }
     fmt_num(size, sizeof size, 2, fontsize(w->t, weight));
-    snprintf(line, sizeof line, "\t%" PRIu32, id);
-    put(w->b, line);
-    put_attr(w->b, &first, "color", color);
-    put_attr(w->b, &first, "fontcolor", fontcolor);
-    put_attr(w->b, &first, "fontsize", size);
-    put_attr(w->b, &first, "label", w->label.failed ? "" : (const char *)w->label.data);
-    put_attr(w->b, &first, "tooltip", pk_callgraph_node_file(w->g, id));
-    put(w->b, "];\n");
+    put_node(w, id, color, fontcolor, size);
 }
 
 static void write_edge(writer *w, const pk_cg_edge *e, uint32_t index)
