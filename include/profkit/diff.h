@@ -98,8 +98,8 @@ const pk_diff_metric *pk_diff_metric_at(const pk_diff *d, size_t i);
 /* The index of the metric called name, or -1. */
 int pk_diff_metric_find(const pk_diff *d, const char *name);
 
-/* The metric rows are ranked by unless told otherwise: cumtime, time or
- * increment. */
+/* The metric rows are ranked by unless told otherwise: tottime (cumtime
+ * would always put <module> and main first), time or increment. */
 size_t pk_diff_default_metric(const pk_diff *d);
 
 size_t pk_diff_row_count(const pk_diff *d);
