@@ -24,6 +24,7 @@
 #include "buf.h"
 #include "formats.h"
 #include "../support/profile_eq.h"
+#include "../support/test_files.h"
 
 #define SAMPLE_DIR PK_SOURCE_ROOT "/samples/callgrind"
 #define FOLDED_DIR PK_SOURCE_ROOT "/samples/folded"
@@ -31,28 +32,6 @@
 #define PSTATS_SAMPLE PK_SOURCE_ROOT "/samples/pstats/shapes_cprofile_py3.11.7.pstats"
 
 /* ---- helpers ---- */
-
-static uint8_t *load_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    uint8_t *data = NULL;
-    size_t cap = 0, n;
-
-    if (!f)
-        fail_msg("cannot open %s", path);
-    *len = 0;
-    do {
-        if (*len == cap) {
-            cap = cap ? cap * 2 : 4096;
-            data = realloc(data, cap);
-            assert_non_null(data);
-        }
-        n = fread(data + *len, 1, cap - *len, f);
-        *len += n;
-    } while (n > 0);
-    fclose(f);
-    return data;
-}
 
 static int cmp_names(const void *a, const void *b)
 {
@@ -404,7 +383,7 @@ static void test_callgrind__sniff(void **state)
     assert_false(sniff(""));
     for (i = 0; folded[i]; i++) {
         size_t len;
-        uint8_t *data = load_file(folded[i], &len);
+        uint8_t *data = pk_test_load(folded[i], &len);
         assert_false(pk_callgrind__sniff(data, len));
         free(data);
     }
@@ -484,7 +463,7 @@ static void test_callgrind__truncated_prefixes(void **state)
             continue; /* its text is the python sample; the plain ones suffice */
         {
             size_t len;
-            uint8_t *data = load_file(paths[i], &len);
+            uint8_t *data = pk_test_load(paths[i], &len);
             pk_buf_append(&text, data, len);
             free(data);
         }
@@ -507,6 +486,35 @@ static void test_callgrind__truncated_prefixes(void **state)
     free_names(paths);
 }
 
+/* What the allocation-failure loops run: reading, then writing, a sample. */
+typedef struct alloc_case {
+    const uint8_t *data;
+    size_t len;
+    pk_profile *full;
+} alloc_case;
+
+static int read_case(void *ctx, pk_error *err)
+{
+    alloc_case *c = ctx;
+    pk_profile *p;
+    int rc = pk_profile_new(&p);
+    if (rc == PK_OK)
+        rc = pk_callgrind__read(p, c->data, c->len, err);
+    else
+        pk_error_set(err, rc, "callgrind", -1, "out of memory");
+    pk_profile_free(p);
+    return rc;
+}
+
+static int write_case(void *ctx, pk_error *err)
+{
+    alloc_case *c = ctx;
+    pk_buf out = PK_BUF_INIT;
+    int rc = pk_callgrind__write(&out, c->full, err);
+    pk_buf_dispose(&out);
+    return rc;
+}
+
 static void test_callgrind__alloc_failures(void **state)
 {
     const char *names[] = {SAMPLE_DIR "/tiny.callgrind", SAMPLE_DIR "/cgwork_O0.callgrind"};
@@ -514,39 +522,13 @@ static void test_callgrind__alloc_failures(void **state)
 
     (void)state;
     for (i = 0; i < 2; i++) {
-        size_t len;
-        uint8_t *data = load_file(names[i], &len);
-        pk_profile *full = read_sample(names[i]);
-        long k;
-        int rc;
-        for (k = 0;; k++) { /* the reader */
-            pk_profile *p;
-            pk_error err = PK_ERROR_INIT;
-            assert_int_equal(pk_profile_new(&p), PK_OK);
-            pk_alloc_fail_after(k);
-            rc = pk_callgrind__read(p, data, len, &err);
-            pk_alloc_fail_after(-1);
-            pk_profile_free(p);
-            if (rc == PK_OK)
-                break;
-            assert_int_equal(rc, PK_ENOMEM);
-            assert_int_equal(err.code, PK_ENOMEM);
-            assert_true(k < 100000);
-        }
-        for (k = 0;; k++) { /* the writer */
-            pk_buf out = PK_BUF_INIT;
-            pk_error err = PK_ERROR_INIT;
-            pk_alloc_fail_after(k);
-            rc = pk_callgrind__write(&out, full, &err);
-            pk_alloc_fail_after(-1);
-            pk_buf_dispose(&out);
-            if (rc == PK_OK)
-                break;
-            assert_int_equal(rc, PK_ENOMEM);
-            assert_int_equal(err.code, PK_ENOMEM);
-            assert_true(k < 100000);
-        }
-        pk_profile_free(full);
+        alloc_case c;
+        uint8_t *data = pk_test_load(names[i], &c.len);
+        c.data = data;
+        c.full = read_sample(names[i]);
+        assert_true(pk_test_alloc_failures(read_case, &c) > 0);
+        assert_true(pk_test_alloc_failures(write_case, &c) > 0);
+        pk_profile_free(c.full);
         free(data);
     }
 }
