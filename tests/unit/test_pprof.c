@@ -22,6 +22,7 @@
 #include "alloc.h"
 #include "formats.h"
 #include "profile_eq.h"
+#include "test_files.h"
 #include "protobuf.h"
 
 #ifndef PK_SOURCE_ROOT
@@ -34,33 +35,11 @@ static const char *const samples[] = {
 };
 #define NSAMPLES (sizeof samples / sizeof samples[0])
 
-static uint8_t *slurp(const char *rel, size_t *len)
-{
-    char path[1024];
-    FILE *f;
-    uint8_t *buf;
-    long n;
-
-    snprintf(path, sizeof path, "%s/%s", PK_SOURCE_ROOT, rel);
-    f = fopen(path, "rb");
-    assert_non_null(f);
-    assert_int_equal(fseek(f, 0, SEEK_END), 0);
-    n = ftell(f);
-    assert_true(n > 0);
-    rewind(f);
-    buf = malloc((size_t)n);
-    assert_non_null(buf);
-    assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-    fclose(f);
-    *len = (size_t)n;
-    return buf;
-}
-
 /* The protobuf bytes of a sample (gunzipped when needed). */
 static uint8_t *sample_raw(size_t i, size_t *len)
 {
     size_t n;
-    uint8_t *buf = slurp(samples[i], &n), *out;
+    uint8_t *buf = pk_test_load(samples[i], &n), *out;
     z_stream z;
     size_t cap = 1 << 20;
 
@@ -368,7 +347,7 @@ static void test_pprof__every_prefix_of_the_gzip_files(void **state)
     size_t i, cut, len;
     (void)state;
     for (i = 0; i < NSAMPLES; i++) {
-        uint8_t *buf = slurp(samples[i], &len);
+        uint8_t *buf = pk_test_load(samples[i], &len);
         if (buf[0] == 0x1f) {
             for (cut = 1; cut < len; cut++) {
                 pk_profile *p = NULL;
@@ -384,7 +363,7 @@ static void test_pprof__every_prefix_of_the_gzip_files(void **state)
 static void test_pprof__samples_read_as_pprof_shows_them(void **state)
 {
     size_t len;
-    uint8_t *buf = slurp("samples/pprof/go_heap.pb.gz", &len);
+    uint8_t *buf = pk_test_load("samples/pprof/go_heap.pb.gz", &len);
     pk_profile *p = read_ok(buf, len);
     uint32_t f;
     pk_str file, name;
@@ -440,7 +419,7 @@ static void test_pprof__samples_round_trip_exactly(void **state)
     size_t i, len;
     (void)state;
     for (i = 0; i < NSAMPLES; i++) {
-        uint8_t *buf = slurp(samples[i], &len);
+        uint8_t *buf = pk_test_load(samples[i], &len);
         pk_profile *p = read_ok(buf, len);
         round_trip(p);
         pk_profile_free(p);
@@ -457,7 +436,7 @@ static void test_pprof__folded_through_pprof_is_the_folded_model(void **state)
     size_t i, len;
     (void)state;
     for (i = 0; i < sizeof folded / sizeof folded[0]; i++) {
-        uint8_t *buf = slurp(folded[i], &len);
+        uint8_t *buf = pk_test_load(folded[i], &len);
         pk_profile *a = NULL, *b;
         pk_error err = PK_ERROR_INIT;
         pk_buf w = PK_BUF_INIT;
@@ -484,7 +463,7 @@ static void test_pprof__folded_through_pprof_is_the_folded_model(void **state)
 static void test_pprof__pstats_get_approximate_stacks(void **state)
 {
     size_t len;
-    uint8_t *buf = slurp("samples/pstats/wordfreq_cprofile_py3.11.7.pstats", &len);
+    uint8_t *buf = pk_test_load("samples/pstats/wordfreq_cprofile_py3.11.7.pstats", &len);
     pk_profile *p = NULL, *b;
     pk_error err = PK_ERROR_INIT;
     pk_buf w = PK_BUF_INIT;
@@ -524,33 +503,35 @@ static void test_pprof__nothing_to_write(void **state)
     pk_profile_free(p);
 }
 
+/* Read, write, read again: what the allocation-failure loop runs. */
+typedef struct input_bytes {
+    const uint8_t *data;
+    size_t len;
+} input_bytes;
+
+static int read_write_read(void *ctx, pk_error *err)
+{
+    input_bytes *t = ctx;
+    pk_profile *p = NULL, *back = NULL;
+    pk_buf w = PK_BUF_INIT;
+    int rc = read_pprof(&p, t->data, t->len, err);
+    if (rc == PK_OK)
+        rc = pk_pprof__write(&w, p, err);
+    if (rc == PK_OK)
+        rc = read_pprof(&back, w.data, w.len, err);
+    pk_buf_dispose(&w);
+    pk_profile_free(p);
+    pk_profile_free(back);
+    return rc;
+}
+
 static void test_pprof__allocation_failures_are_reported(void **state)
 {
-    size_t len;
-    uint8_t *buf = slurp("samples/pprof/go_cpu.pb.gz", &len);
-    long k;
+    input_bytes t;
+    uint8_t *buf = pk_test_load("samples/pprof/go_cpu.pb.gz", &t.len);
     (void)state;
-    for (k = 0;; k++) {
-        pk_profile *p = NULL, *back = NULL;
-        pk_error err = PK_ERROR_INIT;
-        pk_buf w = PK_BUF_INIT;
-        int rc;
-        pk_alloc_fail_after(k);
-        rc = read_pprof(&p, buf, len, &err);
-        if (rc == PK_OK)
-            rc = pk_pprof__write(&w, p, &err);
-        if (rc == PK_OK)
-            rc = read_pprof(&back, w.data, w.len, &err);
-        pk_alloc_fail_after(-1);
-        pk_buf_dispose(&w);
-        pk_profile_free(p);
-        pk_profile_free(back);
-        if (rc == PK_OK)
-            break;
-        assert_int_equal(rc, PK_ENOMEM);
-        assert_int_equal(err.code, PK_ENOMEM);
-    }
-    assert_true(k > 20);
+    t.data = buf;
+    assert_true(pk_test_alloc_failures(read_write_read, &t) > 20);
     free(buf);
 }
 
