@@ -766,6 +766,200 @@ void pk_marshal__tuple_close(pk_marshal *m)
     pk_rd_leave(&m->rd);
 }
 
+/* ---- the key tuple fast path ---- */
+
+/* Takes a reference slot for a flagged object, as read_obj() does, but
+ * gives up silently when out of memory (the general reader meets it
+ * again and reports it). */
+static bool fast_push_ref(pk_marshal *m, const pk_mval *v)
+{
+    if (!pk_grow((void **)&m->refs, &m->refs_cap, m->nrefs + 1, sizeof *m->refs))
+        return false;
+    m->refs[m->nrefs++] = *v;
+    return true;
+}
+
+/* One string of a key, as read_obj() makes it: 'z'/'Z' (u8 length) or
+ * 'a'/'A'/'u'/'s' (int32 length), flagged or not, or a reference to a
+ * string. Python 2's 't' and anything else is left to the general reader.
+ * Only reads that fit the bytes left are made, so none can fail. */
+static bool fast_key_str(pk_mval *out, pk_marshal *m)
+{
+    size_t at = m->rd.pos, left = pk_rd_left(&m->rd);
+    uint8_t byte, code;
+    int32_t i;
+    uint32_t len;
+
+    if (left < 5)
+        return false;
+    byte = pk_rd_u8(&m->rd, at, "marshal object");
+    code = (uint8_t)(byte & ~PK_MARSHAL_FLAG_REF);
+    if (code == 'r') {
+        i = pk_rd_i32le(&m->rd, at, "marshal reference");
+        if (i < 0 || (uint32_t)i >= m->nrefs || m->refs[i].kind != PK_M_STR)
+            return false;
+        *out = m->refs[i];
+        out->at = at;
+        return true;
+    }
+    if (code == 'z' || code == 'Z') {
+        len = pk_rd_u8(&m->rd, at, "marshal string");
+        left -= 2;
+    } else if (code == 'a' || code == 'A' || code == 'u' || code == 's') {
+        i = pk_rd_i32le(&m->rd, at, "marshal string");
+        if (i < 0)
+            return false;
+        len = (uint32_t)i;
+        left -= 5;
+    } else {
+        return false;
+    }
+    if (len > left)
+        return false;
+    memset(out, 0, sizeof *out);
+    out->kind = PK_M_STR;
+    out->code = code;
+    out->at = at;
+    out->n = len;
+    out->u.s = pk_rd_view(&m->rd, at, len, "marshal string");
+    if (!(byte & PK_MARSHAL_FLAG_REF))
+        return true;
+    out->shared = 1;
+    return fast_push_ref(m, out);
+}
+
+/* The line number of a key: an 'i', flagged or not, or a reference to an
+ * int (of any origin: read_obj() would copy it just the same). */
+static bool fast_key_int(pk_mval *out, pk_marshal *m)
+{
+    size_t at = m->rd.pos;
+    uint8_t byte, code;
+    int32_t i;
+
+    if (pk_rd_left(&m->rd) < 5)
+        return false;
+    byte = pk_rd_u8(&m->rd, at, "marshal object");
+    code = (uint8_t)(byte & ~PK_MARSHAL_FLAG_REF);
+    i = pk_rd_i32le(&m->rd, at, "marshal int");
+    if (code == 'r') {
+        if (i < 0 || (uint32_t)i >= m->nrefs || m->refs[i].kind != PK_M_INT)
+            return false;
+        *out = m->refs[i];
+        out->at = at;
+        return true;
+    }
+    if (code != 'i')
+        return false;
+    memset(out, 0, sizeof *out);
+    out->kind = PK_M_INT;
+    out->code = 'i';
+    out->at = at;
+    out->u.i = i;
+    if (!(byte & PK_MARSHAL_FLAG_REF))
+        return true;
+    out->shared = 1;
+    return fast_push_ref(m, out);
+}
+
+/* The header of a 3-tuple, flagged or not: sets out->code, *flag gets
+ * FLAG_REF. */
+static bool fast_key_header(pk_mval *out, unsigned *flag, pk_marshal *m)
+{
+    size_t at = m->rd.pos;
+    uint8_t byte;
+
+    if (pk_rd_left(&m->rd) < 5)
+        return false;
+    byte = pk_rd_u8(&m->rd, at, "marshal object");
+    out->code = (uint8_t)(byte & ~PK_MARSHAL_FLAG_REF);
+    *flag = byte & PK_MARSHAL_FLAG_REF;
+    if (out->code == ')')
+        return pk_rd_u8(&m->rd, at, "marshal tuple") == 3;
+    return out->code == '(' && pk_rd_u32le(&m->rd, at, "marshal container size") == 3;
+}
+
+/* The key's items, into nodes allocated as alloc_nodes() does (in the kept
+ * array inside flagged containers); false on any other shape. */
+static bool fast_key_items(pk_mval *out, pk_marshal *m)
+{
+    bool kept = m->keep_depth > 0;
+    pk_mval **items = kept ? &m->kept : &m->nodes;
+    size_t *len = kept ? &m->nkept : &m->nnodes;
+    pk_mval item[3];
+
+    if (!fast_key_str(&item[0], m) || !fast_key_int(&item[1], m) ||
+        !fast_key_str(&item[2], m) ||
+        !pk_grow((void **)items, kept ? &m->kept_cap : &m->nodes_cap, *len + 3,
+                 sizeof **items))
+        return false;
+    out->kept = kept;
+    out->u.first = *len;
+    memcpy(*items + *len, item, sizeof item);
+    *len += 3;
+    return true;
+}
+
+/* A reference to a finished object of any kind, as read_ref() resolves
+ * it; anything else is left to the general reader, untouched. */
+static bool fast_key_ref(pk_mval *out, pk_marshal *m)
+{
+    pk_rd rd = m->rd;
+    size_t at = rd.pos;
+    int32_t i;
+
+    if (pk_rd_left(&rd) < 5 || pk_rd_u8(&rd, at, "marshal object") != 'r')
+        return false;
+    i = pk_rd_i32le(&rd, at, "marshal reference");
+    if (i < 0 || (uint32_t)i >= m->nrefs || m->refs[i].kind == PK_M_PENDING)
+        return false;
+    *out = m->refs[i];
+    out->at = at;
+    m->rd.pos = rd.pos;
+    return true;
+}
+
+bool pk_marshal__key_tuple(pk_mval *out, pk_marshal *m)
+{
+    reader_state s;
+    pk_mval pending;
+    size_t slot;
+    unsigned flag = 0;
+
+    if (m->rd.failed || m->rd.depth >= m->rd.max_depth)
+        return false;
+    /* Most keys of callers dicts name a key tuple seen before. */
+    if (fast_key_ref(out, m))
+        return true;
+    s = save_state(m);
+    memset(out, 0, sizeof *out);
+    out->at = m->rd.pos;
+    if (!fast_key_header(out, &flag, m))
+        goto give_up;
+    /* A flagged tuple takes its slot before its items (reserve_ref()). */
+    slot = m->nrefs;
+    if (flag) {
+        pending = *out;
+        pending.kind = PK_M_PENDING;
+        pending.shared = 1;
+        if (!fast_push_ref(m, &pending))
+            goto give_up;
+        m->keep_depth++;
+    }
+    if (!fast_key_items(out, m))
+        goto give_up;
+    out->kind = PK_M_TUPLE;
+    out->n = 3;
+    if (flag) {
+        m->refs[slot] = *out;
+        m->refs[slot].shared = 1;
+        m->keep_depth--;
+    }
+    return true;
+give_up:
+    restore_state(m, &s);
+    return false;
+}
+
 /* True if the next type byte has FLAG_REF set. */
 static bool pk_marshal__peek_flagged(const pk_marshal *m)
 {

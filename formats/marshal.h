@@ -142,6 +142,16 @@ bool pk_marshal__plain_dict_open(pk_marshal *m);
 bool pk_marshal__tuple_numbers(pk_marshal *m, uint32_t n, uint32_t k, pk_mval *out);
 void pk_marshal__tuple_close(pk_marshal *m);
 
+/*
+ * A fast path for pstats keys. If the next object is a 3-tuple, flagged or
+ * not, of (string, 'i' int, string), each item flagged or not or a
+ * reference to such an item, reads it into *out exactly as
+ * pk_marshal__read would (same nodes, same reference slots) and returns
+ * true. Otherwise returns false with the reader exactly as it was and no
+ * error recorded: the caller reads the object the general way.
+ */
+bool pk_marshal__key_tuple(pk_mval *out, pk_marshal *m);
+
 /* Node watermark: release(mark) drops the transient nodes read since
  * mark; values read since then must not be used afterwards. */
 size_t pk_marshal__mark(const pk_marshal *m);

@@ -536,7 +536,8 @@ static bool stream_callers(reader *r)
         if (!pk_grow((void **)&r->cin, &r->cin_cap, r->ncin + 1, sizeof *r->cin))
             return fail_nomem(r, r->m.rd.pos);
         c = &r->cin[r->ncin];
-        if (!pk_marshal__read(&c->key, &r->m, true))
+        if (!pk_marshal__key_tuple(&c->key, &r->m) &&
+            !pk_marshal__read(&c->key, &r->m, true))
             return false;
         if (c->key.kind == PK_M_NULL)
             break;
@@ -590,7 +591,8 @@ static bool read_entry(bool *done, reader *r, uint32_t entry)
     uint32_t k = 0, fi = 0;
     bool fast = false;
 
-    if (!pk_marshal__read(&key, &r->m, true))
+    if (!pk_marshal__key_tuple(&key, &r->m) &&
+        !pk_marshal__read(&key, &r->m, true))
         return false;
     *done = key.kind == PK_M_NULL;
     if (*done)
