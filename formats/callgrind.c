@@ -664,8 +664,13 @@ static int header_line(reader *r, pk_span key, pk_span value)
         return on_total(r, &r->summary, &r->has_summary, value);
     if (pk_span_eq(key, "totals"))
         return on_total(r, &r->totals, &r->has_totals, value);
-    if (pk_span_eq(key, "cmd") && !pk_profile_command(r->p))
+    if (pk_span_eq(key, "cmd") && !pk_profile_command(r->p)) {
+        /* Trailing blanks and carriage returns say nothing, and a file
+         * cannot keep a value ending in CR (line ends drop it). */
+        while (value.len > 0 && (is_blank(value.p[value.len - 1]) || value.p[value.len - 1] == '\r'))
+            value.len--;
         return pk_profile_set_command(r->p, value.p, value.len);
+    }
     return PK_OK; /* creator, pid, part, desc, event, ...: not needed */
 }
 

@@ -94,9 +94,16 @@ static int put_cost(writer *w, double v)
 
 /* A callgrind line cannot hold a line break or a NUL, and the reader drops
  * a "\r" at the end of a line. */
+/* Whether a callgrind line can hold s: no line break or NUL, and no CR
+ * at its end (readers drop one as part of a CRLF). */
+static bool fits_a_line(const char *s, size_t n)
+{
+    return !memchr(s, '\n', n) && !memchr(s, '\0', n) && !(n > 0 && s[n - 1] == '\r');
+}
+
 static int check_text(writer *w, const char *s, size_t n)
 {
-    if (memchr(s, '\n', n) || memchr(s, '\0', n) || (n > 0 && s[n - 1] == '\r'))
+    if (!fits_a_line(s, n))
         return pk_error_set(w->err, PK_EINVAL, FORMAT, -1,
                             "the name '%.40s' has a line break or NUL, which callgrind cannot hold", s);
     return PK_OK;
@@ -361,7 +368,7 @@ static int put_header(writer *w, const char *event)
     const char *cmd = pk_profile_command(w->p);
 
     put(w, "# callgrind format\nversion: 1\ncreator: profkit\n");
-    if (cmd && !strchr(cmd, '\n') && check_text(w, cmd, strlen(cmd)) == PK_OK) {
+    if (cmd && fits_a_line(cmd, strlen(cmd))) { /* else left out: it is optional */
         put(w, "cmd: ");
         put(w, cmd);
         pk_buf_byte(w->out, '\n');
