@@ -267,3 +267,19 @@ void pk_cli_init(void)
 {
     signal(SIGPIPE, SIG_DFL);
 }
+
+int pk_cli_inputs(const pk_cli *cli, char ***inputs, size_t *n, int argc, char **argv)
+{
+    static char dash[] = "-";
+    static char *stdin_only[] = {dash};
+
+    *inputs = argv + optind;
+    *n = (size_t)(argc - optind);
+    if (*n > 0)
+        return PK_EXIT_OK;
+    if (isatty(STDIN_FILENO))
+        return pk_cli_usage_error(cli, "no input file given (and standard input is a terminal)");
+    *inputs = stdin_only;
+    *n = 1;
+    return PK_EXIT_OK;
+}

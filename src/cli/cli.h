@@ -58,6 +58,14 @@ int pk_cli_usage_error(const pk_cli *cli, const char *fmt, ...)
 #endif
     ;
 
+/*
+ * The operands left after the options (argv[optind...]) as input paths in
+ * *inputs / *n. None means standard input ("-"), as flamegraph.pl and
+ * gprof2dot read it, unless standard input is a terminal: then a usage
+ * error. Returns PK_EXIT_OK or the usage error's exit code.
+ */
+int pk_cli_inputs(const pk_cli *cli, char ***inputs, size_t *n, int argc, char **argv);
+
 /* "TOOL: <formatted pk_error>" on stderr; returns the exit code. */
 int pk_cli_report(const pk_cli *cli, const pk_error *err);
 

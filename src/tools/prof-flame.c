@@ -207,17 +207,10 @@ static bool ends_with(const char *s, const char *suffix)
 
 static int check_args(flame_args *a, int argc, char **argv)
 {
-    static char dash[] = "-";
-    static char *stdin_only[] = {dash};
+    int rc = pk_cli_inputs(&cli, &a->inputs, &a->ninputs, argc, argv);
 
-    a->inputs = argv + optind;
-    a->ninputs = (size_t)(argc - optind);
-    if (a->ninputs == 0) {
-        if (isatty(STDIN_FILENO))
-            return pk_cli_usage_error(&cli, "no input file given (and standard input is a terminal)");
-        a->inputs = stdin_only;
-        a->ninputs = 1;
-    }
+    if (rc != PK_EXIT_OK)
+        return rc;
     if (a->diff && a->ninputs != 2)
         return pk_cli_usage_error(&cli, "--diff takes two inputs, BEFORE and AFTER");
     if (a->normalize && !a->diff)

@@ -223,17 +223,10 @@ static void infer_type(args *a)
 
 static int check_args(args *a, int argc, char **argv)
 {
-    static char dash[] = "-";
-    static char *stdin_only[] = {dash};
+    int rc = pk_cli_inputs(&cli, &a->inputs, &a->ninputs, argc, argv);
 
-    a->inputs = argv + optind;
-    a->ninputs = (size_t)(argc - optind);
-    if (a->ninputs == 0) {
-        if (isatty(STDIN_FILENO))
-            return pk_cli_usage_error(&cli, "no input file given");
-        a->inputs = stdin_only;
-        a->ninputs = 1;
-    }
+    if (rc != PK_EXIT_OK)
+        return rc;
     if (a->diff && a->ninputs != 2)
         return pk_cli_usage_error(&cli, "--diff wants two files, BEFORE and AFTER");
     if (a->normalize && !a->diff)
