@@ -24,6 +24,7 @@
 #include <profkit/stacks.h>
 
 #include "alloc.h"
+#include "round.h"
 #include "protobuf.h"
 #include "stacks_walk.h"
 
@@ -197,23 +198,11 @@ static void put_packed(pw *w, pk_buf *into, uint32_t number, const uint64_t *v, 
         into->failed = true;
 }
 
-/* Half away from zero, saturating (no libm in the formats library). */
-static int64_t round_value(double v)
-{
-    if (!(v == v))
-        return 0;
-    if (v >= 9.2e18)
-        return INT64_MAX;
-    if (v <= -9.2e18)
-        return INT64_MIN;
-    return v >= 0 ? (int64_t)(v + 0.5) : -(int64_t)(-v + 0.5);
-}
-
 static int write_sample(void *ctx, uint32_t leaf)
 {
     pw *w = ctx;
     uint32_t node = pk_stacks_leaf(w->p, leaf)->node;
-    uint64_t value = (uint64_t)round_value(pk_stacks_self(w->p, node) * w->scale);
+    uint64_t value = (uint64_t)pk_round_i64(pk_stacks_self(w->p, node) * w->scale);
     size_t n, i;
     int rc = pk_stacks__path(&w->path, &w->path_cap, &n, w->p, node);
 

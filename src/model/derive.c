@@ -14,21 +14,10 @@
 
 #include "alloc.h"
 #include "buf.h"
+#include "round.h"
 #include "stacks_walk.h"
 
 #define NONE PK_STACK_NONE
-
-/* Rounds half away from zero, saturating; the model avoids libm. */
-static int64_t round_count(double v)
-{
-    if (!(v == v))
-        return 0;
-    if (v >= 9.2e18)
-        return INT64_MAX;
-    if (v <= -9.2e18)
-        return INT64_MIN;
-    return v >= 0 ? (int64_t)(v + 0.5) : -(int64_t)(-v + 0.5);
-}
 
 /* Perl's int(): toward zero. */
 static double truncate_count(double v)
@@ -246,14 +235,14 @@ static void store_stats(derive_state *d)
         pk_stats *s = &pk_profile_func(d->p, (uint32_t)i)->stats;
         s->tottime = d->fn_self[i];
         s->cumtime = d->fn_cum[i];
-        s->ncalls = s->pcalls = round_count(d->fn_cum[i]);
+        s->ncalls = s->pcalls = pk_round_i64(d->fn_cum[i]);
         total += s->tottime;
     }
     for (i = 0; i < ne; i++) {
         pk_stats *s = &pk_profile_edge(d->p, (uint32_t)i)->stats;
         s->tottime = d->edge_self[i];
         s->cumtime = d->edge_cum[i];
-        s->ncalls = s->pcalls = round_count(d->edge_cum[i]);
+        s->ncalls = s->pcalls = pk_round_i64(d->edge_cum[i]);
     }
     pk_profile_set_total_time(d->p, total);
 }
