@@ -28,6 +28,14 @@ bool pk_pstats__sniff(const uint8_t *buf, size_t len);
 int pk_pstats__read(pk_profile *p, const uint8_t *buf, size_t len, pk_error *err);
 
 /*
+ * Adds a marshalled pstats dict to p, which may hold other files read or
+ * added before, as pstats.Stats.add does: p then equals what
+ * pk_profile_merge() makes of those files' profiles and this one's. Same
+ * returns as pk_pstats__read(); on failure p is only fit to be freed.
+ */
+int pk_pstats__add(pk_profile *p, const uint8_t *buf, size_t len, pk_error *err);
+
+/*
  * Appends the pstats dict for p to out, in marshal version 2 (loads in
  * Python 2.7 and 3.x) or 4 (what Python 3.4+ writes). Returns PK_OK,
  * PK_EINVAL (bad version) or PK_ENOMEM.

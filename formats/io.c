@@ -206,8 +206,10 @@ static void describe_start(char *out, size_t n, const uint8_t *buf, size_t len)
         used += (size_t)snprintf(out + used, n - used, "%s%02x", i ? " " : "", buf[i]);
 }
 
-static int parse_bytes(pk_profile **out, const uint8_t *buf, size_t len,
-                       const pk_read_opts *opts, pk_error *err)
+/* Parses buf into a new profile *out; or, when acc is given and buf
+ * holds pstats, adds it to acc and leaves *out NULL. */
+static int parse_bytes(pk_profile **out, pk_profile *acc, const uint8_t *buf,
+                       size_t len, const pk_read_opts *opts, pk_error *err)
 {
     pk_format f = opts->format;
     pk_profile *p = NULL;
@@ -223,6 +225,8 @@ static int parse_bytes(pk_profile **out, const uint8_t *buf, size_t len,
         return pk_error_set(err, PK_EFORMAT, NULL, 0,
                             "not a profile format profkit reads (starts with %s)", start);
     }
+    if (acc && f == PK_FORMAT_PSTATS)
+        return pk_pstats__add(acc, buf, len, err);
     rc = pk_profile_new(&p);
     if (rc != PK_OK)
         return pk_error_set(err, rc, NULL, -1, "out of memory");
@@ -240,29 +244,35 @@ static int parse_bytes(pk_profile **out, const uint8_t *buf, size_t len,
     return PK_OK;
 }
 
-int pk_read_buffer(pk_profile **out, const void *buf, size_t len,
-                   const char *name, const pk_read_opts *opts, pk_error *err)
+/* pk_read_buffer(), adding pstats to acc as parse_bytes() does. */
+static int read_buffer(pk_profile **out, pk_profile *acc, const void *buf, size_t len,
+                       const char *name, const pk_read_opts *opts, pk_error *err)
 {
-    pk_read_opts defaults = PK_READ_OPTS_INIT;
     pk_buf plain = PK_BUF_INIT;
     int rc;
 
-    *out = NULL;
-    if (!opts)
-        opts = &defaults;
     if (is_gzip(buf, len)) {
         rc = gunzip(&plain, buf, len, opts->max_input, err);
         if (rc == PK_OK)
-            rc = parse_bytes(out, plain.data, plain.len, opts, err);
+            rc = parse_bytes(out, acc, plain.data, plain.len, opts, err);
         pk_buf_dispose(&plain);
     } else if (len > opts->max_input) {
         rc = too_large(err, opts->max_input);
     } else {
-        rc = parse_bytes(out, buf, len, opts, err);
+        rc = parse_bytes(out, acc, buf, len, opts, err);
     }
     if (rc != PK_OK)
         pk_error_set_path(err, name);
     return rc;
+}
+
+int pk_read_buffer(pk_profile **out, const void *buf, size_t len,
+                   const char *name, const pk_read_opts *opts, pk_error *err)
+{
+    pk_read_opts defaults = PK_READ_OPTS_INIT;
+
+    *out = NULL;
+    return read_buffer(out, NULL, buf, len, name, opts ? opts : &defaults, err);
 }
 
 /* Feeds the rest of f to the folded reader piece by piece, after the
@@ -334,10 +344,10 @@ static FILE *open_input(const char *path, pk_error *err)
     return f;
 }
 
-int pk_read(pk_profile **out, const char *path, const pk_read_opts *opts,
-            pk_error *err)
+/* pk_read(), adding pstats to acc as parse_bytes() does. */
+static int read_path(pk_profile **out, pk_profile *acc, const char *path,
+                     const pk_read_opts *opts, pk_error *err)
 {
-    pk_read_opts defaults = PK_READ_OPTS_INIT;
     bool is_stdin = strcmp(path, "-") == 0;
     const char *name = is_stdin ? "<stdin>" : path;
     pk_buf raw = PK_BUF_INIT;
@@ -345,8 +355,6 @@ int pk_read(pk_profile **out, const char *path, const pk_read_opts *opts,
     int rc;
 
     *out = NULL;
-    if (!opts)
-        opts = &defaults;
     f = is_stdin ? stdin : open_input(path, err);
     if (!f) {
         pk_error_set_path(err, name);
@@ -376,11 +384,29 @@ int pk_read(pk_profile **out, const char *path, const pk_read_opts *opts,
     if (!is_stdin)
         fclose(f);
     if (rc == PK_OK)
-        rc = pk_read_buffer(out, raw.data, raw.len, name, opts, err);
+        rc = read_buffer(out, acc, raw.data, raw.len, name, opts, err);
     if (rc != PK_OK)
         pk_error_set_path(err, name);
     pk_buf_dispose(&raw);
     return rc;
+}
+
+int pk_read(pk_profile **out, const char *path, const pk_read_opts *opts,
+            pk_error *err)
+{
+    pk_read_opts defaults = PK_READ_OPTS_INIT;
+
+    return read_path(out, NULL, path, opts ? opts : &defaults, err);
+}
+
+int pk_read_adding(pk_profile **out, pk_profile *acc, const char *path,
+                   const pk_read_opts *opts, pk_error *err)
+{
+    pk_read_opts defaults = PK_READ_OPTS_INIT;
+
+    if (acc && pk_profile_source(acc) != PK_SOURCE_PSTATS)
+        acc = NULL;
+    return read_path(out, acc, path, opts ? opts : &defaults, err);
 }
 
 int pk_write(FILE *f, pk_profile *p, const pk_write_opts *opts, pk_error *err)

@@ -4,10 +4,16 @@
  * mapped to and from the profile model (FORMATS.md section 1).
  *
  * Reading streams the top dict one entry at a time. Functions for the
- * stats keys are created in dict order as they are read; the caller edges
- * are collected and added once the dict is complete, because a repeated
- * key replaces its earlier value, callers included (Python dict
- * semantics), and the model cannot take an edge back.
+ * stats keys are created in dict order as they are read; their stats and
+ * the caller edges are collected and stored once the dict is complete,
+ * because a repeated key replaces its earlier value, callers included
+ * (Python dict semantics), and the model cannot take an edge back.
+ *
+ * The same reader also adds a file to a profile that already holds others
+ * (pk_pstats__add), as pstats.Stats.add does, with the result
+ * pk_profile_merge() would give: a merge of many files then interns each
+ * name and finds each function once, in the merged profile, instead of
+ * building a profile per file and mapping it over.
  */
 #include "formats.h"
 
@@ -59,8 +65,25 @@ typedef struct edge_rec {
     uint32_t entry;  /* ordinal of the top-level entry that listed it */
     uint32_t flags;  /* pk_edge_flags */
     uint32_t caller; /* index into reader.keys */
+    uint32_t edge;   /* its edge once known, NO_EDGE if dropped */
     pk_stats stats;
 } edge_rec;
+
+#define NO_EDGE UINT32_MAX
+
+/* A distinct stats key of this file, in dict order: its function, the
+ * entry that counts (the last with this key) and that entry's stats. */
+typedef struct file_key {
+    uint32_t func;
+    uint32_t last_entry;
+    size_t first_rec; /* that entry's callers: recs from here on */
+    bool new_key;     /* the function was no stats key before this file */
+    pk_stats stats;
+} file_key;
+
+/* reader.top_of values besides an index into reader.tops. */
+#define NOT_SEEN UINT32_MAX        /* not met in this file yet */
+#define CALLER_SEEN (UINT32_MAX - 1) /* met as a caller only */
 
 /* A caller entry of a streamed callers dict: its key, and its value as
  * the four numbers of an (nc, cc, tt, ct) tuple or else as read. */
@@ -87,8 +110,12 @@ typedef struct reader {
     size_t nkeys, keys_cap;
     uint32_t *key_of_node; /* kept key tuple's first node -> keys index + 1 */
     size_t key_of_node_len, key_of_node_cap;
-    uint32_t *last_entry; /* per stats-key function: the entry that counts */
-    size_t ntop, last_cap;
+    file_key *tops;            /* the file's stats keys, in dict order */
+    size_t ntops, tops_cap;
+    uint32_t *top_of;     /* by function: index into tops, or NOT_SEEN, CALLER_SEEN */
+    size_t top_of_len, top_of_cap;
+    bool adding;          /* add to the profile's stats instead of setting them */
+    size_t nbefore;       /* functions the profile had before this file */
     memo *memos;
     size_t nmemos, memos_cap;
     pk_hashidx memo_index;
@@ -461,38 +488,58 @@ static bool add_streamed_callers(reader *r, uint32_t callee, uint32_t entry,
     return true;
 }
 
-/* The function of a stats key, created in dict order on first sight. */
-static bool define_func(uint32_t *fi, reader *r, uint32_t key, uint32_t entry,
-                        size_t at)
+/* Function fi's slot in top_of, which grows (NOT_SEEN) to reach it. */
+static uint32_t *top_slot(reader *r, uint32_t fi, size_t at)
+{
+    size_t need = (size_t)fi + 1;
+
+    if (need > r->top_of_len) {
+        if (!pk_grow((void **)&r->top_of, &r->top_of_cap, need, sizeof *r->top_of)) {
+            fail_nomem(r, at);
+            return NULL;
+        }
+        memset(r->top_of + r->top_of_len, 0xff, (need - r->top_of_len) * sizeof *r->top_of);
+        r->top_of_len = need;
+    }
+    return &r->top_of[fi];
+}
+
+/* The function of a stats key, created in dict order on first sight;
+ * *t is its entry in tops. */
+static bool define_func(file_key **t, reader *r, uint32_t key, uint32_t entry, size_t at)
 {
     fkey *k = &r->keys[key];
-    bool added = false;
+    uint32_t *slot;
     pk_func *f;
     int rc;
 
     if (k->func == NO_FUNC) {
-        rc = pk_profile_func_get(&k->func, &added, r->p, k->file, k->line, k->name);
+        rc = pk_profile_func_get(&k->func, NULL, r->p, k->file, k->line, k->name);
         if (rc != PK_OK) {
             k->func = NO_FUNC;
             return rc == PK_ENOMEM ? fail_nomem(r, at)
                                    : pk_rd_fail(&r->m.rd, rc, at, "too many functions");
         }
     }
-    *fi = k->func;
-    if (added) {
-        if (!pk_grow((void **)&r->last_entry, &r->last_cap, r->ntop + 1,
-                     sizeof *r->last_entry))
+    if (!(slot = top_slot(r, k->func, at)))
+        return false;
+    f = pk_profile_func(r->p, k->func);
+    if (*slot == NOT_SEEN) {
+        if (!pk_grow((void **)&r->tops, &r->tops_cap, r->ntops + 1, sizeof *r->tops))
             return fail_nomem(r, at);
-        r->ntop++;
+        r->tops[r->ntops].func = k->func;
+        r->tops[r->ntops].new_key = k->func >= r->nbefore || (f->flags & PK_FUNC_NO_ENTRY);
+        *slot = (uint32_t)r->ntops++;
     }
-    f = pk_profile_func(r->p, *fi);
+    *t = &r->tops[*slot];
+    (*t)->last_entry = entry;
+    (*t)->first_rec = r->nrecs;
     f->flags = (f->flags & ~(uint32_t)PK_FUNC_NO_ENTRY) | k->flags;
-    r->last_entry[*fi] = entry;
     return true;
 }
 
-/* The (cc, nc, tt, ct) items of a value, as the function's stats. */
-static bool func_stats(reader *r, uint32_t fi, const pk_mval *cc, const pk_mval *nc,
+/* The (cc, nc, tt, ct) items of a value, as the key's stats. */
+static bool func_stats(reader *r, file_key *t, const pk_mval *cc, const pk_mval *nc,
                        const pk_mval *tt, const pk_mval *ct)
 {
     pk_stats st;
@@ -502,17 +549,17 @@ static bool func_stats(reader *r, uint32_t fi, const pk_mval *cc, const pk_mval 
         !get_time(&st.tottime, r, tt, "a number (tt)") ||
         !get_time(&st.cumtime, r, ct, "a number (ct)"))
         return false;
-    pk_profile_func(r->p, fi)->stats = st;
+    t->stats = st;
     return true;
 }
 
-static bool read_value(reader *r, uint32_t fi, uint32_t entry, const pk_mval *v)
+static bool read_value(reader *r, file_key *t, uint32_t entry, const pk_mval *v)
 {
     if (v->kind != PK_M_TUPLE || v->n != 5)
         return expected(r, v, "a 5-tuple (cc, nc, tt, ct, callers)");
-    return func_stats(r, fi, item(r, v, 0), item(r, v, 1), item(r, v, 2),
+    return func_stats(r, t, item(r, v, 0), item(r, v, 1), item(r, v, 2),
                       item(r, v, 3)) &&
-           read_callers(r, fi, entry, item(r, v, 4));
+           read_callers(r, t->func, entry, item(r, v, 4));
 }
 
 /* ---- the fast path ---- */
@@ -570,17 +617,17 @@ static bool read_value_fast(bool *tried, reader *r, uint32_t k, uint32_t entry,
     pk_mval nums[4], d;
     bool streamed = false;
     size_t at;
-    uint32_t fi = 0;
+    file_key *t = NULL;
 
     *tried = pk_marshal__tuple_numbers(&r->m, 5, 4, nums);
     if (!*tried)
         return false;
     if (!read_value_tail(r, &d, &streamed, &at) ||
-        !define_func(&fi, r, k, entry, key_at) ||
-        !func_stats(r, fi, &nums[0], &nums[1], &nums[2], &nums[3]))
+        !define_func(&t, r, k, entry, key_at) ||
+        !func_stats(r, t, &nums[0], &nums[1], &nums[2], &nums[3]))
         return false;
-    return streamed ? add_streamed_callers(r, fi, entry, at)
-                    : read_callers(r, fi, entry, &d);
+    return streamed ? add_streamed_callers(r, t->func, entry, at)
+                    : read_callers(r, t->func, entry, &d);
 }
 
 /* One key: value pair of the top dict; *done at the closing NULL. */
@@ -588,7 +635,8 @@ static bool read_entry(bool *done, reader *r, uint32_t entry)
 {
     size_t mark = pk_marshal__mark(&r->m);
     pk_mval key, value;
-    uint32_t k = 0, fi = 0;
+    uint32_t k = 0;
+    file_key *t = NULL;
     bool fast = false;
 
     if (!pk_marshal__key_tuple(&key, &r->m) &&
@@ -604,8 +652,8 @@ static bool read_entry(bool *done, reader *r, uint32_t entry)
     if (!read_value_fast(&fast, r, k, entry, key.at) &&
         (fast || r->m.rd.failed ||
          !pk_marshal__read(&value, &r->m, false) ||
-         !define_func(&fi, r, k, entry, key.at) ||
-         !read_value(r, fi, entry, &value)))
+         !define_func(&t, r, k, entry, key.at) ||
+         !read_value(r, t, entry, &value)))
         return false;
     pk_marshal__release(&r->m, mark);
     return true;
@@ -636,55 +684,173 @@ static bool read_top(reader *r)
     return true;
 }
 
-/* Adds the edges of the entries that survived (the last value of each
- * key). Callers that are not stats keys become functions of their own,
- * after all keys, flagged PK_FUNC_NO_ENTRY. */
-static int add_edges(reader *r, pk_error *err)
+/* The function of a caller key, added after the stats keys (flagged
+ * PK_FUNC_NO_ENTRY) when it is none. A key that is no stats key of this
+ * file lends its code-object flag when it is first met, as merging a
+ * profile of this file alone would. */
+static int caller_func(uint32_t *out, reader *r, fkey *k)
 {
-    size_t i;
+    uint32_t *slot;
+    bool added = false;
+    int rc;
 
-    if (pk_profile_edge_reserve(r->p, r->nrecs) != PK_OK)
-        return pk_error_set(err, PK_ENOMEM, FORMAT_NAME, -1, "out of memory");
-    for (i = 0; i < r->nrecs; i++) {
-        const edge_rec *e = &r->recs[i];
-        fkey *k = &r->keys[e->caller];
-        uint32_t ei;
-        bool added = false;
-        pk_edge *edge;
-        int rc = PK_OK;
-
-        if (r->last_entry[e->callee] != e->entry)
-            continue;
-        if (k->func == NO_FUNC) {
-            rc = pk_profile_func_get(&k->func, &added, r->p, k->file, k->line, k->name);
-            if (rc == PK_OK && added)
-                pk_profile_func(r->p, k->func)->flags |= PK_FUNC_NO_ENTRY | k->flags;
-        }
-        if (rc == PK_OK)
-            rc = pk_profile_edge_get(&ei, NULL, r->p, k->func, e->callee);
+    if (k->func == NO_FUNC) {
+        rc = pk_profile_func_get(&k->func, &added, r->p, k->file, k->line, k->name);
         if (rc != PK_OK) {
             k->func = NO_FUNC;
-            return pk_error_set(err, rc, FORMAT_NAME, -1, "%s",
-                                rc == PK_ENOMEM ? "out of memory" : "too many functions");
+            return rc;
         }
-        edge = pk_profile_edge(r->p, ei);
-        edge->flags = e->flags;
-        edge->stats = e->stats;
+        if (!(slot = top_slot(r, k->func, 0)))
+            return PK_ENOMEM;
+        if (added)
+            pk_profile_func(r->p, k->func)->flags |= PK_FUNC_NO_ENTRY;
+        if (*slot == NOT_SEEN) {
+            pk_profile_func(r->p, k->func)->flags |= k->flags;
+            *slot = CALLER_SEEN;
+        }
     }
+    *out = k->func;
     return PK_OK;
 }
 
-/* pstats.Stats sums tt over the dict in its order (a repeated key keeps
- * its first position); the same order here gives the same rounding. The
- * stats keys are functions 0 .. ntop - 1, as the profile started empty. */
-static double total_time(const reader *r)
+/* Stores (or adds) the edges from the callers of stats key t: the edge
+ * of each is found first, so that when two callers of one dict are one
+ * function only the last counts, as when it is read alone. edge_last
+ * has room for every edge id. */
+static int add_callers(reader *r, const file_key *t, uint32_t *edge_last)
+{
+    size_t i;
+    int rc = PK_OK;
+
+    for (i = t->first_rec; rc == PK_OK && i < r->nrecs && r->recs[i].entry == t->last_entry;
+         i++) {
+        edge_rec *e = &r->recs[i];
+        uint32_t caller = 0;
+        rc = caller_func(&caller, r, &r->keys[e->caller]);
+        if (rc == PK_OK)
+            rc = pk_profile_edge_get(&e->edge, NULL, r->p, caller, t->func);
+        if (rc == PK_OK)
+            edge_last[e->edge] = (uint32_t)i;
+    }
+    for (i = t->first_rec; rc == PK_OK && i < r->nrecs && r->recs[i].entry == t->last_entry;
+         i++) {
+        const edge_rec *e = &r->recs[i];
+        pk_edge *edge = pk_profile_edge(r->p, e->edge);
+        if (edge_last[e->edge] != i)
+            continue;
+        if (r->adding) {
+            pk_stats_add(&edge->stats, &e->stats);
+            edge->flags |= e->flags;
+        } else {
+            edge->stats = e->stats;
+            edge->flags = e->flags;
+        }
+    }
+    return rc;
+}
+
+/* The edges of the entries that survived (the last value of each key),
+ * key by key in dict order, each key's callers in their order: the order
+ * pk_profile_merge() walks a profile in. Callers that are not stats keys
+ * become functions of their own, after the keys. */
+static int add_edges(reader *r, pk_error *err)
+{
+    uint32_t *edge_last = NULL;
+    size_t i, most;
+    int rc = PK_OK;
+
+    if (!pk_size_add(&most, pk_profile_edge_count(r->p), r->nrecs) ||
+        pk_profile_edge_reserve(r->p, r->nrecs) != PK_OK ||
+        !(edge_last = pk_malloc((most ? most : 1) * sizeof *edge_last)))
+        rc = PK_ENOMEM;
+    for (i = 0; rc == PK_OK && i < r->ntops; i++)
+        rc = add_callers(r, &r->tops[i], edge_last);
+    pk_free(edge_last);
+    if (rc != PK_OK)
+        return pk_error_set(err, rc, FORMAT_NAME, -1, "%s",
+                            rc == PK_ENOMEM ? "out of memory" : "too many functions");
+    return PK_OK;
+}
+
+/* Stores (or adds) the stats of the file's keys and returns the file's
+ * total time: pstats.Stats sums tt over the dict in its order (a repeated
+ * key keeps its first position and its last value); the same order here
+ * gives the same rounding. */
+static double store_stats(reader *r)
 {
     double t = 0.0;
-    uint32_t i;
+    size_t i;
 
-    for (i = 0; i < r->ntop; i++)
-        t += pk_profile_func_c(r->p, i)->stats.tottime;
+    for (i = 0; i < r->ntops; i++) {
+        pk_func *f = pk_profile_func(r->p, r->tops[i].func);
+        if (r->adding)
+            pk_stats_add(&f->stats, &r->tops[i].stats);
+        else
+            f->stats = r->tops[i].stats;
+        t += r->tops[i].stats.tottime;
+    }
     return t;
+}
+
+/* True when function i was a stats key before this file. */
+static bool old_key(const reader *r, uint32_t i)
+{
+    uint32_t t = i < r->top_of_len ? r->top_of[i] : NOT_SEEN;
+
+    if (pk_profile_func_c(r->p, i)->flags & PK_FUNC_NO_ENTRY)
+        return false;
+    return t == NOT_SEEN || t == CALLER_SEEN || !r->tops[t].new_key;
+}
+
+/*
+ * After adding a file, the order pk_profile_merge() gives: the stats keys
+ * the profile had, then the file's new keys (in dict order), then the
+ * functions that are callers only. New functions come last in the order
+ * they were added, so nothing moves unless the profile already had
+ * caller-only functions (`mixed`) and the file has new keys.
+ */
+static int reorder(reader *r, bool mixed)
+{
+    size_t n = pk_profile_func_count(r->p), j = 0, i;
+    bool moves = false;
+    uint32_t *order;
+    int rc = PK_OK;
+
+    for (i = 0; i < r->ntops && mixed && !moves; i++)
+        moves = r->tops[i].new_key;
+    if (!moves)
+        return PK_OK;
+    if (!(order = pk_malloc((n ? n : 1) * sizeof *order)))
+        return PK_ENOMEM;
+    for (i = 0; i < r->nbefore; i++) {
+        if (old_key(r, (uint32_t)i))
+            order[j++] = (uint32_t)i;
+    }
+    for (i = 0; i < r->ntops; i++) {
+        if (r->tops[i].new_key)
+            order[j++] = r->tops[i].func;
+    }
+    for (i = 0; i < n; i++) {
+        if (pk_profile_func_c(r->p, (uint32_t)i)->flags & PK_FUNC_NO_ENTRY)
+            order[j++] = (uint32_t)i;
+    }
+    for (i = 0; i < n && order[i] == i; i++)
+        ;
+    if (i < n)
+        rc = pk_profile_reorder_funcs(r->p, order);
+    pk_free(order);
+    return rc;
+}
+
+static bool has_caller_only(const pk_profile *p)
+{
+    size_t i, n = pk_profile_func_count(p);
+
+    for (i = 0; i < n; i++) {
+        if (pk_profile_func_c(p, (uint32_t)i)->flags & PK_FUNC_NO_ENTRY)
+            return true;
+    }
+    return false;
 }
 
 /*
@@ -703,9 +869,10 @@ static bool reserve_tables(reader *r, size_t len)
     if (pk_profile_func_reserve(r->p, entries) != PK_OK ||
         !pk_grow((void **)&r->recs, &r->recs_cap, callers, sizeof *r->recs) ||
         !pk_grow((void **)&r->keys, &r->keys_cap, entries, sizeof *r->keys) ||
-        !pk_grow((void **)&r->last_entry, &r->last_cap, entries, sizeof *r->last_entry) ||
+        !pk_grow((void **)&r->tops, &r->tops_cap, entries, sizeof *r->tops) ||
         !pk_grow((void **)&r->memos, &r->memos_cap, entries, sizeof *r->memos) ||
-        !pk_hashidx_reserve(&r->memo_index, entries))
+        !pk_hashidx_reserve(&r->memo_index, entries) ||
+        !top_slot(r, (uint32_t)pk_profile_func_count(r->p), 0))
         return fail_nomem(r, 0);
     return true;
 }
@@ -717,38 +884,57 @@ static void reader_dispose(reader *r)
     pk_free(r->cin);
     pk_free(r->keys);
     pk_free(r->key_of_node);
-    pk_free(r->last_entry);
+    pk_free(r->tops);
+    pk_free(r->top_of);
     pk_free(r->memos);
     pk_hashidx_dispose(&r->memo_index);
     pk_buf_dispose(&r->text);
 }
 
-int pk_pstats__read(pk_profile *p, const uint8_t *buf, size_t len, pk_error *err)
+/* Reads the file into p (adding to its stats when `adding`). */
+static int read_into(pk_profile *p, bool adding, const uint8_t *buf, size_t len,
+                     pk_error *err)
 {
+    bool mixed = adding && has_caller_only(p);
     reader r;
     pk_error local = PK_ERROR_INIT;
     int rc = PK_OK;
 
     if (!err)
         err = &local;
-    /* Functions are numbered from 0 in dict order and indexed that way. */
-    if (pk_profile_func_count(p) != 0)
-        return pk_error_set(err, PK_EINVAL, FORMAT_NAME, -1,
-                            "the profile to read into is not empty");
     memset(&r, 0, sizeof r); /* all tables start empty */
     pk_marshal__init(&r.m, buf, len, FORMAT_NAME, err);
     r.p = p;
+    r.adding = adding;
+    r.nbefore = pk_profile_func_count(p);
     r.budget = len;
     if (!reserve_tables(&r, len) || !read_top(&r))
         rc = err->code != PK_OK ? err->code : PK_EFORMAT;
     if (rc == PK_OK)
         rc = add_edges(&r, err);
     if (rc == PK_OK) {
+        double t = store_stats(&r);
         pk_profile_set_source(p, PK_SOURCE_PSTATS);
-        pk_profile_set_total_time(p, total_time(&r));
+        pk_profile_set_total_time(p, adding ? pk_profile_total_time(p) + t : t);
     }
+    if (rc == PK_OK && reorder(&r, mixed) != PK_OK)
+        rc = pk_error_set(err, PK_ENOMEM, FORMAT_NAME, -1, "out of memory");
     reader_dispose(&r);
     return rc;
+}
+
+int pk_pstats__read(pk_profile *p, const uint8_t *buf, size_t len, pk_error *err)
+{
+    /* Functions are numbered from 0 in dict order and indexed that way. */
+    if (pk_profile_func_count(p) != 0)
+        return pk_error_set(err, PK_EINVAL, FORMAT_NAME, -1,
+                            "the profile to read into is not empty");
+    return read_into(p, false, buf, len, err);
+}
+
+int pk_pstats__add(pk_profile *p, const uint8_t *buf, size_t len, pk_error *err)
+{
+    return read_into(p, true, buf, len, err);
 }
 
 /* ======================================================================

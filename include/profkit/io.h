@@ -60,6 +60,18 @@ int pk_read(pk_profile **out, const char *path, const pk_read_opts *opts,
             pk_error *err);
 
 /*
+ * pk_read(), except that a pstats file is added to acc when acc (may be
+ * NULL) holds pstats: acc then gets what pk_profile_merge() would make of
+ * acc and the file's profile (pstats.Stats.add), *out stays NULL, and no
+ * profile is built for the file alone, which makes merging many files
+ * much faster. Other files, or any file when acc is NULL or holds another
+ * format, are read into a new *out as pk_read() does. After a failure to
+ * add, acc is only fit to be freed.
+ */
+int pk_read_adding(pk_profile **out, pk_profile *acc, const char *path,
+                   const pk_read_opts *opts, pk_error *err);
+
+/*
  * Like pk_read() on bytes already in memory; name is used in messages.
  * The bytes may be gzip-compressed.
  */

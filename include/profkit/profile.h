@@ -71,6 +71,9 @@ typedef struct pk_edge {
     pk_stats stats;  /* what the callee spent when called from caller */
 } pk_edge;
 
+/* Adds from's four numbers to to's, in that order (pstats' add). */
+void pk_stats_add(pk_stats *to, const pk_stats *from);
+
 /* Creates an empty profile. Returns PK_OK or PK_ENOMEM. */
 int pk_profile_new(pk_profile **out);
 
@@ -129,6 +132,14 @@ int pk_profile_edge_reserve(pk_profile *p, size_t n);
 /* Makes room for n more functions and their names (one string each) the
  * same way. Returns PK_OK or PK_ENOMEM. */
 int pk_profile_func_reserve(pk_profile *p, size_t n);
+
+/*
+ * Puts the functions in a new order: order[j] is the current index of the
+ * function that becomes function j (a permutation of 0 .. count - 1).
+ * Edges keep their order and follow their functions. Returns PK_OK or
+ * PK_ENOMEM (the profile is then unchanged).
+ */
+int pk_profile_reorder_funcs(pk_profile *p, const uint32_t *order);
 
 size_t pk_profile_edge_count(const pk_profile *p);
 

@@ -44,14 +44,6 @@ typedef struct rebuild {
     pk_str *file_map, *name_map;
 } rebuild;
 
-static void add_stats(pk_stats *to, const pk_stats *from)
-{
-    to->ncalls += from->ncalls;
-    to->pcalls += from->pcalls;
-    to->tottime += from->tottime;
-    to->cumtime += from->cumtime;
-}
-
 /* os.path.basename(): what follows the last '/'. */
 static const char *basename_of(const char *s, size_t len, size_t *len_out)
 {
@@ -134,7 +126,7 @@ static int add_entries(rebuild *rb, pk_profile *src)
         rc = mapped_func(&f, NULL, rb, src, (uint32_t)i);
         if (rc != PK_OK)
             return rc;
-        add_stats(&pk_profile_func(rb->dst, f)->stats, &sf->stats);
+        pk_stats_add(&pk_profile_func(rb->dst, f)->stats, &sf->stats);
     }
     return PK_OK;
 }
@@ -167,7 +159,7 @@ static int add_edge_value(rebuild *rb, uint32_t e, const pk_edge *se, uint64_t s
         note->stamp = stamp;
         note->base = de->stats;
     }
-    add_stats(&de->stats, &se->stats);
+    pk_stats_add(&de->stats, &se->stats);
     de->flags |= se->flags & PK_EDGE_COUNT_ONLY;
     return PK_OK;
 }

@@ -49,6 +49,14 @@ struct pk_profile {
     double cost_per_second;
 };
 
+void pk_stats_add(pk_stats *to, const pk_stats *from)
+{
+    to->ncalls += from->ncalls;
+    to->pcalls += from->pcalls;
+    to->tottime += from->tottime;
+    to->cumtime += from->cumtime;
+}
+
 int pk_profile_new(pk_profile **out)
 {
     pk_profile *p = pk_calloc(1, sizeof *p);
@@ -314,6 +322,68 @@ int pk_profile_func_reserve(pk_profile *p, size_t n)
         !pk_grow((void **)&p->strs, &p->strs_cap, strs, sizeof *p->strs) ||
         !pk_hashidx_reserve(&p->str_index, strs))
         return PK_ENOMEM;
+    return PK_OK;
+}
+
+/* The edge index rebuilt for the edges as they are now (after their
+ * endpoints were renumbered); false when out of memory. */
+static bool index_edges(pk_hashidx *out, const pk_profile *p)
+{
+    pk_hashidx x = PK_HASHIDX_INIT;
+    size_t i;
+
+    if (!pk_hashidx_reserve(&x, p->nedges)) {
+        pk_hashidx_dispose(&x);
+        return false;
+    }
+    for (i = 0; i < p->nedges; i++) /* reserved: cannot fail */
+        (void)pk_hashidx_insert(&x, edge_hash(p->edges[i].caller, p->edges[i].callee),
+                                (uint32_t)i);
+    *out = x;
+    return true;
+}
+
+int pk_profile_reorder_funcs(pk_profile *p, const uint32_t *order)
+{
+    pk_func *funcs = pk_malloc((p->nfuncs ? p->nfuncs : 1) * sizeof *funcs);
+    uint32_t *new_of_old = pk_malloc((p->nfuncs ? p->nfuncs : 1) * sizeof *new_of_old);
+    pk_hashidx edges = PK_HASHIDX_INIT;
+    size_t i;
+
+    if (!funcs || !new_of_old) {
+        pk_free(funcs);
+        pk_free(new_of_old);
+        return PK_ENOMEM;
+    }
+    for (i = 0; i < p->nfuncs; i++) {
+        funcs[i] = p->funcs[order[i]];
+        new_of_old[order[i]] = (uint32_t)i;
+    }
+    for (i = 0; i < p->nedges; i++) {
+        p->edges[i].caller = new_of_old[p->edges[i].caller];
+        p->edges[i].callee = new_of_old[p->edges[i].callee];
+    }
+    if (!index_edges(&edges, p)) {
+        for (i = 0; i < p->nedges; i++) { /* back to the old numbers */
+            p->edges[i].caller = order[p->edges[i].caller];
+            p->edges[i].callee = order[p->edges[i].callee];
+        }
+        pk_free(funcs);
+        pk_free(new_of_old);
+        return PK_ENOMEM;
+    }
+    /* A function's hash depends on its key only: its slot stays, with the
+     * new position. */
+    for (i = 0; i < p->func_index.cap; i++) {
+        if (p->func_index.slots[i] != 0)
+            p->func_index.slots[i] = new_of_old[p->func_index.slots[i] - 1] + 1;
+    }
+    pk_hashidx_dispose(&p->edge_index);
+    p->edge_index = edges;
+    memcpy(p->funcs, funcs, p->nfuncs * sizeof *funcs);
+    p->by_callee.fresh = p->by_caller.fresh = false;
+    pk_free(funcs);
+    pk_free(new_of_old);
     return PK_OK;
 }
 

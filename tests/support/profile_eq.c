@@ -92,3 +92,47 @@ bool pk_test_profiles_equal(pk_profile *a, pk_profile *b, char *why, size_t why_
             return false;
     }
 }
+
+/* The callees of function f in a and b: same keys, in the same order. */
+static bool same_callees(pk_profile *a, pk_profile *b, uint32_t f, char *why, size_t n)
+{
+    const uint32_t *ea, *eb;
+    size_t na, nb, i;
+
+    if (pk_profile_callees(&ea, &na, a, f) != PK_OK ||
+        pk_profile_callees(&eb, &nb, b, f) != PK_OK)
+        return fail(why, n, "out of memory", f);
+    if (na != nb)
+        return fail(why, n, "callee counts differ", f);
+    for (i = 0; i < na; i++) {
+        if (!same_key(a, pk_profile_edge_c(a, ea[i])->callee, b,
+                      pk_profile_edge_c(b, eb[i])->callee))
+            return fail(why, n, "callees differ", f);
+    }
+    return true;
+}
+
+bool pk_test_profiles_identical(pk_profile *a, pk_profile *b, char *why, size_t why_len)
+{
+    size_t n = pk_profile_func_count(a), i;
+
+    if (n != pk_profile_func_count(b))
+        return fail(why, why_len, "function counts differ", n);
+    if (pk_profile_edge_count(a) != pk_profile_edge_count(b))
+        return fail(why, why_len, "edge counts differ", pk_profile_edge_count(a));
+    if (!same_double(pk_profile_total_time(a), pk_profile_total_time(b)) ||
+        pk_profile_source(a) != pk_profile_source(b))
+        return fail(why, why_len, "total time or source differs", 0);
+    for (i = 0; i < n; i++) {
+        const pk_func *x = pk_profile_func_c(a, (uint32_t)i);
+        const pk_func *y = pk_profile_func_c(b, (uint32_t)i);
+        if (!same_key(a, (uint32_t)i, b, (uint32_t)i))
+            return fail(why, why_len, "keys differ", i);
+        if (x->flags != y->flags || !same_stats(&x->stats, &y->stats))
+            return fail(why, why_len, "flags or stats differ", i);
+        if (!same_callers(a, (uint32_t)i, b, (uint32_t)i, why, why_len, i) ||
+            !same_callees(a, b, (uint32_t)i, why, why_len))
+            return false;
+    }
+    return true;
+}

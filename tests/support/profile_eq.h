@@ -15,4 +15,12 @@
  */
 bool pk_test_profiles_equal(pk_profile *a, pk_profile *b, char *why, size_t why_len);
 
+/*
+ * Stricter: every function (caller-only ones too) in the same order with
+ * the same key, flags and stats, each with the same callers and callees in
+ * the same order, and the same total time and source. For two ways of
+ * making one profile, such as a merge and adding files one by one.
+ */
+bool pk_test_profiles_identical(pk_profile *a, pk_profile *b, char *why, size_t why_len);
+
 #endif

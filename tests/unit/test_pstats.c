@@ -21,11 +21,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <profkit/analysis.h>
 #include <profkit/profile.h>
 
 #include "alloc.h"
 #include "buf.h"
 #include "formats.h"
+#include "profile_eq.h"
 #include "test_files.h"
 
 #define DATA_DIR PK_SOURCE_ROOT "/tests/data/pstats"
@@ -1415,6 +1417,332 @@ static void test_pstats__write_bad_version(void **state)
     pk_profile_free(p);
 }
 
+/* ======================================================================
+ * Adding files to a profile (pk_pstats__add): the same profile as
+ * pk_profile_merge() of the files read alone
+ * ====================================================================== */
+
+typedef struct file_set {
+    uint8_t **data;
+    size_t *len;
+    size_t n;
+} file_set;
+
+/* Reads files[0] and adds the others. */
+static int add_files(pk_profile **out, const file_set *fs, pk_error *err)
+{
+    size_t i;
+    int rc = pk_profile_new(out);
+
+    if (rc != PK_OK)
+        return pk_error_set(err, rc, NULL, -1, "out of memory");
+    rc = pk_pstats__read(*out, fs->data[0], fs->len[0], err);
+
+    for (i = 1; rc == PK_OK && i < fs->n; i++)
+        rc = pk_pstats__add(*out, fs->data[i], fs->len[i], err);
+    return rc;
+}
+
+static pk_profile *merge_files(const file_set *fs)
+{
+    pk_profile **alone = calloc(fs->n, sizeof *alone), *merged = NULL;
+    pk_error err = PK_ERROR_INIT;
+    size_t i;
+
+    assert_non_null(alone);
+    for (i = 0; i < fs->n; i++)
+        alone[i] = read_ok(fs->data[i], fs->len[i]);
+    assert_int_equal(pk_profile_merge(&merged, alone, fs->n, &err), PK_OK);
+    for (i = 0; i < fs->n; i++)
+        pk_profile_free(alone[i]);
+    free(alone);
+    return merged;
+}
+
+static void assert_add_is_merge(const file_set *fs, const char *what)
+{
+    pk_profile *added = NULL, *merged = merge_files(fs);
+    pk_error err = PK_ERROR_INIT;
+    char why[128];
+
+    if (add_files(&added, fs, &err) != PK_OK)
+        fail_msg("%s: adding failed: %s", what, err.msg);
+    if (!pk_test_profiles_identical(added, merged, why, sizeof why))
+        fail_msg("%s: adding differs from merging: %s", what, why);
+    pk_profile_free(added);
+    pk_profile_free(merged);
+}
+
+static void load_set(file_set *fs, char **paths)
+{
+    size_t n = 0;
+
+    while (paths[n])
+        n++;
+    fs->data = calloc(n, sizeof *fs->data);
+    fs->len = calloc(n, sizeof *fs->len);
+    assert_true(fs->data && fs->len);
+    for (fs->n = 0; fs->n < n; fs->n++)
+        fs->data[fs->n] = pk_test_load(paths[fs->n], &fs->len[fs->n]);
+}
+
+static void free_set(file_set *fs)
+{
+    size_t i;
+
+    for (i = 0; i < fs->n; i++)
+        free(fs->data[i]);
+    free(fs->data);
+    free(fs->len);
+}
+
+/* Every real file (cProfile and profile.py, Python 2.7 to 3.13): all of
+ * them added in turn, each pair of neighbours, and each file to itself. */
+static void test_pstats__add_samples(void **state)
+{
+    char **tests_dir = pk_test_list(DATA_DIR, "", true, 25);
+    char **samples = pk_test_list(PK_SOURCE_ROOT "/samples/pstats", ".pstats", true, 40);
+    file_set all, part;
+    size_t i, j = 0;
+    char **paths;
+
+    (void)state;
+    for (i = 0; tests_dir[i]; i++)
+        ;
+    for (j = 0; samples[j]; j++)
+        ;
+    paths = calloc(i + j + 1, sizeof *paths);
+    assert_non_null(paths);
+    memcpy(paths, tests_dir, i * sizeof *paths);
+    memcpy(paths + i, samples, j * sizeof *paths);
+    load_set(&all, paths);
+    assert_add_is_merge(&all, "all files");
+    for (i = 0; i + 1 < all.n; i++) {
+        uint8_t *data[2] = {all.data[i], all.data[i + 1]};
+        size_t len[2] = {all.len[i], all.len[i + 1]};
+        part.data = data;
+        part.len = len;
+        part.n = 2;
+        assert_add_is_merge(&part, paths[i]);
+        data[1] = data[0];
+        len[1] = len[0];
+        assert_add_is_merge(&part, paths[i]);
+    }
+    free_set(&all);
+    free(paths);
+    pk_test_free_names(tests_dir);
+    pk_test_free_names(samples);
+}
+
+static void b_callers_end(pk_buf *b) { b_u8(b, '0'); }
+
+/* Three files whose callers-only functions become stats keys later (X in
+ * b, Y in c) or stay callers only (Z, Q), with keys new in each file. */
+static void caller_only_files(pk_buf f[3])
+{
+    /* a: f <- {X, g}, g <- {Y} */
+    b_u8(&f[0], '{');
+    b_key(&f[0], "a.py", 1, "f");
+    b_value(&f[0], 1, 2, 0.5, 1.5);
+    b_u8(&f[0], '{');
+    b_key(&f[0], "x.py", 1, "X");
+    b_caller4(&f[0], 1, 1, 0.25, 0.75);
+    b_key(&f[0], "a.py", 2, "g");
+    b_caller4(&f[0], 1, 1, 0.25, 0.75);
+    b_callers_end(&f[0]);
+    b_key(&f[0], "a.py", 2, "g");
+    b_value(&f[0], 1, 1, 0.125, 0.5);
+    b_u8(&f[0], '{');
+    b_key(&f[0], "y.py", 1, "Y");
+    b_caller4(&f[0], 1, 1, 0.125, 0.5);
+    b_callers_end(&f[0]);
+    b_callers_end(&f[0]);
+    /* b: h <- {Z}, X <- {}, f <- {X} */
+    b_u8(&f[1], '{');
+    b_key(&f[1], "b.py", 1, "h");
+    b_value(&f[1], 3, 3, 0.1, 0.2);
+    b_u8(&f[1], '{');
+    b_key(&f[1], "z.py", 1, "Z");
+    b_caller4(&f[1], 3, 3, 0.1, 0.2);
+    b_callers_end(&f[1]);
+    b_key(&f[1], "x.py", 1, "X");
+    b_value(&f[1], 1, 1, 0.3, 0.4);
+    b_raw(&f[1], "{0", 2);
+    b_key(&f[1], "a.py", 1, "f");
+    b_value(&f[1], 1, 1, 0.7, 0.9);
+    b_u8(&f[1], '{');
+    b_key(&f[1], "x.py", 1, "X");
+    b_caller4(&f[1], 1, 1, 0.7, 0.9);
+    b_callers_end(&f[1]);
+    b_callers_end(&f[1]);
+    /* c: Y <- {X}, k <- {Y, Q}, g <- {} */
+    b_u8(&f[2], '{');
+    b_key(&f[2], "y.py", 1, "Y");
+    b_value(&f[2], 2, 2, 0.05, 0.06);
+    b_u8(&f[2], '{');
+    b_key(&f[2], "x.py", 1, "X");
+    b_caller4(&f[2], 2, 2, 0.05, 0.06);
+    b_callers_end(&f[2]);
+    b_key(&f[2], "c.py", 1, "k");
+    b_value(&f[2], 2, 2, 0.01, 0.02);
+    b_u8(&f[2], '{');
+    b_key(&f[2], "y.py", 1, "Y");
+    b_caller4(&f[2], 1, 1, 0.005, 0.01);
+    b_key(&f[2], "q.py", 1, "Q");
+    b_caller4(&f[2], 1, 1, 0.005, 0.01);
+    b_callers_end(&f[2]);
+    b_key(&f[2], "a.py", 2, "g");
+    b_value(&f[2], 1, 1, 0.5, 0.5);
+    b_raw(&f[2], "{0", 2);
+    b_callers_end(&f[2]);
+}
+
+static void test_pstats__add_caller_only(void **state)
+{
+    static const int perms[6][3] = {{0, 1, 2}, {0, 2, 1}, {1, 0, 2},
+                                    {1, 2, 0}, {2, 0, 1}, {2, 1, 0}};
+    static const char *const order[] = {"f", "g", "h", "X", "Y", "k", "Z", "Q"};
+    pk_buf f[3] = {PK_BUF_INIT, PK_BUF_INIT, PK_BUF_INIT};
+    uint8_t *data[3];
+    size_t len[3], i, k;
+    file_set fs = {data, len, 3};
+    pk_profile *p = NULL;
+    pk_error err = PK_ERROR_INIT;
+    char what[32];
+
+    (void)state;
+    caller_only_files(f);
+    for (i = 0; i < 6; i++) {
+        for (k = 0; k < 3; k++) {
+            data[k] = f[perms[i][k]].data;
+            len[k] = f[perms[i][k]].len;
+        }
+        for (fs.n = 1; fs.n <= 3; fs.n++) {
+            snprintf(what, sizeof what, "order %zu, %zu files", i, fs.n);
+            assert_add_is_merge(&fs, what);
+        }
+    }
+    /* a, b, c: keys in the order they first are keys, then callers only. */
+    fs.n = 3;
+    for (k = 0; k < 3; k++) {
+        data[k] = f[k].data;
+        len[k] = f[k].len;
+    }
+    assert_int_equal(add_files(&p, &fs, &err), PK_OK);
+    assert_int_equal(pk_profile_func_count(p), 8);
+    for (k = 0; k < 8; k++) {
+        const pk_func *fn = pk_profile_func_c(p, (uint32_t)k);
+        assert_true(str_is(p, fn->name, order[k]));
+        assert_int_equal(fn->flags, k < 6 ? 0 : PK_FUNC_NO_ENTRY);
+    }
+    assert_stats(&func(p, "a.py", 1, "f")->stats, 3, 2, 0.5 + 0.7, 1.5 + 0.9);
+    assert_true(pk_profile_total_time(p) == (0.5 + 0.125) + (0.1 + 0.3 + 0.7) +
+                                                 (0.05 + 0.01 + 0.5));
+    pk_profile_free(p);
+    for (k = 0; k < 3; k++)
+        pk_buf_dispose(&f[k]);
+}
+
+/* A key repeated in the file added: its last value counts, once, at the
+ * first key's place; so does the last of two caller entries that name
+ * one function. */
+static void test_pstats__add_duplicate_keys(void **state)
+{
+    pk_buf a = PK_BUF_INIT, b = PK_BUF_INIT;
+    uint8_t *data[2];
+    size_t len[2];
+    file_set fs = {data, len, 2};
+    pk_profile *p = NULL;
+    pk_error err = PK_ERROR_INIT;
+
+    (void)state;
+    b_u8(&a, '{');
+    b_key(&a, "a.py", 1, "f");
+    b_value(&a, 1, 1, 1.0, 1.0);
+    b_u8(&a, '{');
+    b_key(&a, "a.py", 2, "g");
+    b_caller4(&a, 1, 1, 1.0, 1.0);
+    b_callers_end(&a);
+    b_callers_end(&a);
+    b_u8(&b, '{');
+    for (int rep = 0; rep < 2; rep++) {
+        b_key(&b, "a.py", 1, "f");
+        b_value(&b, 2 + rep, 2 + rep, 2.0 + rep, 2.0 + rep);
+        b_u8(&b, '{');
+        b_key(&b, "a.py", 2, "g");
+        b_caller4(&b, 5, 5, 5.0, 5.0);
+        b_key(&b, "a.py", 2, "g");
+        b_caller4(&b, 2 + rep, 2 + rep, 2.0 + rep, 2.0 + rep);
+        b_callers_end(&b);
+        b_key(&b, "b.py", 1, "h");
+        b_value(&b, 1, 1, 0.5, 0.5);
+        b_raw(&b, "{0", 2);
+    }
+    b_callers_end(&b);
+    data[0] = a.data;
+    len[0] = a.len;
+    data[1] = b.data;
+    len[1] = b.len;
+    assert_add_is_merge(&fs, "duplicate keys");
+    assert_int_equal(add_files(&p, &fs, &err), PK_OK);
+    assert_stats(&func(p, "a.py", 1, "f")->stats, 4, 4, 4.0, 4.0);
+    assert_int_equal(pk_profile_edge_count(p), 1);
+    assert_stats(&pk_profile_edge_c(p, 0)->stats, 4, 4, 4.0, 4.0);
+    assert_true(pk_profile_total_time(p) == 1.0 + (3.0 + 0.5));
+    pk_profile_free(p);
+    pk_buf_dispose(&a);
+    pk_buf_dispose(&b);
+}
+
+static int add_caller_only_files(void *ctx, pk_error *err)
+{
+    pk_profile *p = NULL;
+    int rc = add_files(&p, ctx, err);
+
+    pk_profile_free(p);
+    return rc;
+}
+
+static void test_pstats__add_alloc_failures(void **state)
+{
+    pk_buf f[3] = {PK_BUF_INIT, PK_BUF_INIT, PK_BUF_INIT};
+    uint8_t *data[3];
+    size_t len[3], k;
+    file_set fs = {data, len, 3};
+
+    (void)state;
+    caller_only_files(f);
+    for (k = 0; k < 3; k++) {
+        data[k] = f[k].data;
+        len[k] = f[k].len;
+    }
+    assert_true(pk_test_alloc_failures(add_caller_only_files, &fs) > 10);
+    for (k = 0; k < 3; k++)
+        pk_buf_dispose(&f[k]);
+}
+
+/* A broken file fails as it does when read alone. */
+static void test_pstats__add_bad_file(void **state)
+{
+    size_t len, cut;
+    uint8_t *data = load_sample("prog_b_cprofile_py3.11.7.pstats", &len);
+    pk_profile *p;
+
+    (void)state;
+    for (cut = 1; cut < len; cut += len / 7) {
+        pk_error alone = PK_ERROR_INIT, added = PK_ERROR_INIT;
+        pk_profile *q = NULL;
+        assert_int_equal(read_bytes(&q, data, cut, &alone), PK_EFORMAT);
+        pk_profile_free(q);
+        p = read_ok(data, len);
+        assert_int_equal(pk_pstats__add(p, data, cut, &added), PK_EFORMAT);
+        assert_string_equal(added.msg, alone.msg);
+        assert_int_equal(added.offset, alone.offset);
+        pk_profile_free(p);
+    }
+    free(data);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1448,6 +1776,11 @@ int main(void)
         cmocka_unit_test(test_pstats__write_v4_bytes),
         cmocka_unit_test(test_pstats__write_odd_values),
         cmocka_unit_test(test_pstats__write_bad_version),
+        cmocka_unit_test(test_pstats__add_samples),
+        cmocka_unit_test(test_pstats__add_caller_only),
+        cmocka_unit_test(test_pstats__add_duplicate_keys),
+        cmocka_unit_test(test_pstats__add_alloc_failures),
+        cmocka_unit_test(test_pstats__add_bad_file),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
