@@ -399,14 +399,27 @@ int pk_read(pk_profile **out, const char *path, const pk_read_opts *opts,
     return read_path(out, NULL, path, opts ? opts : &defaults, err);
 }
 
+/* The profile pstats may be added to: acc when it holds pstats. */
+static pk_profile *pstats_acc(pk_profile *acc)
+{
+    return acc && pk_profile_source(acc) == PK_SOURCE_PSTATS ? acc : NULL;
+}
+
 int pk_read_adding(pk_profile **out, pk_profile *acc, const char *path,
                    const pk_read_opts *opts, pk_error *err)
 {
     pk_read_opts defaults = PK_READ_OPTS_INIT;
 
-    if (acc && pk_profile_source(acc) != PK_SOURCE_PSTATS)
-        acc = NULL;
-    return read_path(out, acc, path, opts ? opts : &defaults, err);
+    return read_path(out, pstats_acc(acc), path, opts ? opts : &defaults, err);
+}
+
+int pk_read_buffer_adding(pk_profile **out, pk_profile *acc, const void *buf, size_t len,
+                          const char *name, const pk_read_opts *opts, pk_error *err)
+{
+    pk_read_opts defaults = PK_READ_OPTS_INIT;
+
+    *out = NULL;
+    return read_buffer(out, pstats_acc(acc), buf, len, name, opts ? opts : &defaults, err);
 }
 
 int pk_write(FILE *f, pk_profile *p, const pk_write_opts *opts, pk_error *err)

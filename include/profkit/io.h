@@ -71,6 +71,10 @@ int pk_read(pk_profile **out, const char *path, const pk_read_opts *opts,
 int pk_read_adding(pk_profile **out, pk_profile *acc, const char *path,
                    const pk_read_opts *opts, pk_error *err);
 
+/* pk_read_adding() on bytes in memory, as pk_read_buffer(). */
+int pk_read_buffer_adding(pk_profile **out, pk_profile *acc, const void *buf, size_t len,
+                          const char *name, const pk_read_opts *opts, pk_error *err);
+
 /*
  * Like pk_read() on bytes already in memory; name is used in messages.
  * The bytes may be gzip-compressed.
