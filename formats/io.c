@@ -75,15 +75,21 @@ static int too_large(pk_error *err, size_t max)
                         "input larger than the %zu-byte limit at byte %zu", max, max);
 }
 
-/* Reads all of f into b, refusing more than max bytes. A regular file's
- * size is known, so its buffer is allocated once. */
-static int slurp(pk_buf *b, FILE *f, size_t max, pk_error *err)
+/* Room to read f into an empty buffer: a regular file's whole size (up to
+ * max), so that its buffer is allocated once, else one piece. */
+static size_t first_reserve(FILE *f, size_t max)
 {
     struct stat st;
 
     if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
-        (uint64_t)st.st_size < max && !pk_buf_reserve(b, (size_t)st.st_size + READ_CHUNK))
-        return pk_error_set(err, PK_ENOMEM, NULL, -1, "out of memory reading input");
+        (uint64_t)st.st_size < max)
+        return (size_t)st.st_size + READ_CHUNK;
+    return READ_CHUNK;
+}
+
+/* Reads the rest of f into b, refusing more than max bytes in all. */
+static int slurp(pk_buf *b, FILE *f, size_t max, pk_error *err)
+{
     for (;;) {
         size_t n;
         if (!pk_buf_reserve(b, READ_CHUNK))
@@ -361,8 +367,9 @@ static int read_path(pk_profile **out, pk_profile *acc, const char *path,
         return err ? err->code : PK_EINVAL;
     }
     /* One piece first: folded text streams from there. */
-    rc = pk_buf_reserve(&raw, READ_CHUNK) ? PK_OK
-                                          : pk_error_set(err, PK_ENOMEM, NULL, -1, "out of memory");
+    rc = pk_buf_reserve(&raw, first_reserve(f, opts->max_input))
+             ? PK_OK
+             : pk_error_set(err, PK_ENOMEM, NULL, -1, "out of memory");
     if (rc == PK_OK) {
         raw.len = fread(raw.data, 1, READ_CHUNK, f);
         if (raw.len < READ_CHUNK && ferror(f))

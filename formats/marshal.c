@@ -48,6 +48,12 @@ void pk_marshal__dispose(pk_marshal *m)
     memset(m, 0, sizeof *m);
 }
 
+bool pk_marshal__reserve(pk_marshal *m, size_t refs, size_t kept)
+{
+    return pk_grow((void **)&m->refs, &m->refs_cap, refs, sizeof *m->refs) &&
+           pk_grow((void **)&m->kept, &m->kept_cap, kept, sizeof *m->kept);
+}
+
 bool pk_marshal__nomem(pk_marshal *m, size_t at)
 {
     return pk_rd_fail(&m->rd, PK_ENOMEM, at, "out of memory");

@@ -99,6 +99,11 @@ typedef struct pk_marshal {
 void pk_marshal__init(pk_marshal *m, const uint8_t *buf, size_t len,
                       const char *format, pk_error *err);
 
+/* Makes room for refs references and kept container items, so that a
+ * reader that can estimate them does not regrow the tables. Returns false
+ * when out of memory. */
+bool pk_marshal__reserve(pk_marshal *m, size_t refs, size_t kept);
+
 /* Frees the reader's scratch tables. */
 void pk_marshal__dispose(pk_marshal *m);
 

@@ -855,18 +855,24 @@ static bool has_caller_only(const pk_profile *p)
 
 /*
  * cProfile files take about 130 bytes per stats entry and 75 per caller
- * entry (Python 3.6 to 3.13). Sizing the tables for somewhat more than
+ * entry, and have a marshal reference per 100 bytes and a kept key
+ * tuple item per 160 (Python 3.6 to 3.13). Sizing the tables for somewhat more than
  * that up front saves regrowing (and copying) them a dozen times per
  * file. Denser files just grow as before; sparser ones waste at most
  * about the file's size in memory.
  */
-enum { BYTES_PER_ENTRY = 128, BYTES_PER_CALLER = 64 };
+enum { BYTES_PER_ENTRY = 128, BYTES_PER_CALLER = 64, BYTES_PER_REF = 64,
+       BYTES_PER_KEY_ITEM = 96 };
 
 static bool reserve_tables(reader *r, size_t len)
 {
     size_t entries = len / BYTES_PER_ENTRY, callers = len / BYTES_PER_CALLER;
+    size_t key_items = len / BYTES_PER_KEY_ITEM;
 
     if (pk_profile_func_reserve(r->p, entries) != PK_OK ||
+        !pk_marshal__reserve(&r->m, len / BYTES_PER_REF, key_items) ||
+        !pk_grow((void **)&r->key_of_node, &r->key_of_node_cap, key_items,
+                 sizeof *r->key_of_node) ||
         !pk_grow((void **)&r->recs, &r->recs_cap, callers, sizeof *r->recs) ||
         !pk_grow((void **)&r->keys, &r->keys_cap, entries, sizeof *r->keys) ||
         !pk_grow((void **)&r->tops, &r->tops_cap, entries, sizeof *r->tops) ||
