@@ -1093,9 +1093,26 @@ void pk_marshal__w_float(pk_buf *b, double v)
 
 /* UTF-8 as Python's surrogatepass decoder takes it: strict, except that
  * encoded surrogates (ED A0..BF xx) pass. */
+/* The length of the ASCII run s starts with, tested eight bytes at a
+ * time: every name written passes through here. */
+static size_t ascii_prefix(const uint8_t *s, size_t n)
+{
+    size_t i = 0;
+    uint64_t word;
+
+    for (; i + 8 <= n; i += 8) {
+        memcpy(&word, s + i, sizeof word);
+        if (word & 0x8080808080808080ull)
+            break;
+    }
+    while (i < n && s[i] < 0x80)
+        i++;
+    return i;
+}
+
 static bool utf8_ok(const uint8_t *s, size_t n)
 {
-    size_t i = 0, len, k;
+    size_t i = ascii_prefix(s, n), len, k;
     uint8_t lo, hi;
 
     while (i < n) {
@@ -1125,17 +1142,6 @@ static bool utf8_ok(const uint8_t *s, size_t n)
     return true;
 }
 
-static bool is_ascii(const uint8_t *s, size_t n)
-{
-    size_t i;
-
-    for (i = 0; i < n; i++) {
-        if (s[i] >= 0x80)
-            return false;
-    }
-    return true;
-}
-
 bool pk_marshal__w_str(pk_buf *b, const char *s, size_t len, int version,
                        unsigned flag)
 {
@@ -1146,7 +1152,7 @@ bool pk_marshal__w_str(pk_buf *b, const char *s, size_t len, int version,
         return false;
     if (!utf8_ok(u, len))
         code = 's';
-    else if (version < 4 || !is_ascii(u, len))
+    else if (version < 4 || ascii_prefix(u, len) < len)
         code = 'u';
     else
         code = len < 256 ? 'z' : 'a';

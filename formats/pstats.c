@@ -21,8 +21,8 @@
 #include <string.h>
 
 #include "alloc.h"
-#include "hashidx.h"
 #include "marshal.h"
+#include "name_memo.h"
 
 static const char FORMAT_NAME[] = "pstats";
 
@@ -93,14 +93,6 @@ typedef struct caller_in {
     bool numeric;
 } caller_in;
 
-/* Names already interned, per input object: a string by the address of
- * its bytes in the input, a code object by its offset. */
-typedef struct memo {
-    uintptr_t key;
-    bool code;
-    pk_str id;
-} memo;
-
 typedef struct reader {
     pk_marshal m;
     pk_profile *p;
@@ -116,9 +108,7 @@ typedef struct reader {
     size_t top_of_len, top_of_cap;
     bool adding;          /* add to the profile's stats instead of setting them */
     size_t nbefore;       /* functions the profile had before this file */
-    memo *memos;
-    size_t nmemos, memos_cap;
-    pk_hashidx memo_index;
+    pk_name_memo memo;    /* names already interned, per input object */
     caller_in *cin;       /* the entry's callers, when streamed */
     size_t ncin, cin_cap;
     pk_buf text;          /* scratch for names that need rewriting */
@@ -145,45 +135,9 @@ static bool expected(reader *r, const pk_mval *v, const char *what)
 
 /* ---- interning ---- */
 
-typedef struct memo_key {
-    const reader *r;
-    uintptr_t key;
-    bool code;
-} memo_key;
-
-static bool memo_eq(const void *ctx, uint32_t pos)
+static bool memo_add(reader *r, uint64_t key, pk_str id, size_t at)
 {
-    const memo_key *k = ctx;
-    const memo *e = &k->r->memos[pos];
-    return e->key == k->key && e->code == k->code;
-}
-
-static uint64_t memo_hash(const memo_key *k)
-{
-    return pk_hash_mix(k->code, (uint64_t)k->key);
-}
-
-static bool memo_find(pk_str *out, const memo_key *k)
-{
-    uint32_t pos;
-
-    if (!pk_hashidx_find(&pos, &k->r->memo_index, memo_hash(k), memo_eq, k))
-        return false;
-    *out = k->r->memos[pos].id;
-    return true;
-}
-
-static bool memo_add(reader *r, const memo_key *k, pk_str id, size_t at)
-{
-    if (r->nmemos >= UINT32_MAX - 1 ||
-        !pk_grow((void **)&r->memos, &r->memos_cap, r->nmemos + 1, sizeof *r->memos) ||
-        !pk_hashidx_insert(&r->memo_index, memo_hash(k), (uint32_t)r->nmemos))
-        return fail_nomem(r, at);
-    r->memos[r->nmemos].key = k->key;
-    r->memos[r->nmemos].code = k->code;
-    r->memos[r->nmemos].id = id;
-    r->nmemos++;
-    return true;
+    return pk_name_memo_add(&r->memo, key, id) || fail_nomem(r, at);
 }
 
 /* True for the string types CPython builds with one byte per code point
@@ -247,10 +201,10 @@ static bool intern_text(pk_str *out, reader *r, size_t at)
  * name every repeated string by 'R', skip most hashing and compares. */
 static bool intern_str(pk_str *out, reader *r, const pk_mval *v)
 {
-    memo_key k = {r, (uintptr_t)v->u.s, false};
+    uint64_t key = pk_name_memo_str_key(v->u.s);
     bool memoise = v->shared;
 
-    if (memoise && memo_find(out, &k))
+    if (memoise && pk_name_memo_find(out, &r->memo, key))
         return true;
     if (needs_rewrite(v)) {
         r->text.len = 0;
@@ -260,7 +214,7 @@ static bool intern_str(pk_str *out, reader *r, const pk_mval *v)
     } else if (pk_profile_intern(out, r->p, (const char *)v->u.s, v->n) != PK_OK) {
         return fail_nomem(r, v->at);
     }
-    return !memoise || memo_add(r, &k, *out, v->at);
+    return !memoise || memo_add(r, key, *out, v->at);
 }
 
 /*
@@ -278,10 +232,10 @@ static bool intern_code(pk_str *out, reader *r, const pk_mval *code)
     const pk_mval *name = item(r, code, 1);
     const pk_mval *line = item(r, code, 2);
     const pk_mval *hash = item(r, code, 3);
-    memo_key k = {r, (uintptr_t)line->at, true};
+    uint64_t key = pk_name_memo_offset_key(line->at);
     char text[64];
 
-    if (memo_find(out, &k))
+    if (pk_name_memo_find(out, &r->memo, key))
         return true;
     r->text.len = 0;
     pk_buf_append(&r->text, "<code object ", 13);
@@ -292,7 +246,7 @@ static bool intern_code(pk_str *out, reader *r, const pk_mval *code)
     append_text(&r->text, file);
     snprintf(text, sizeof text, "\", line %lld>", (long long)line->u.i);
     pk_buf_append(&r->text, text, strlen(text));
-    return intern_text(out, r, code->at) && memo_add(r, &k, *out, code->at);
+    return intern_text(out, r, code->at) && memo_add(r, key, *out, code->at);
 }
 
 /* ---- values ---- */
@@ -876,8 +830,7 @@ static bool reserve_tables(reader *r, size_t len)
         !pk_grow((void **)&r->recs, &r->recs_cap, callers, sizeof *r->recs) ||
         !pk_grow((void **)&r->keys, &r->keys_cap, entries, sizeof *r->keys) ||
         !pk_grow((void **)&r->tops, &r->tops_cap, entries, sizeof *r->tops) ||
-        !pk_grow((void **)&r->memos, &r->memos_cap, entries, sizeof *r->memos) ||
-        !pk_hashidx_reserve(&r->memo_index, entries) ||
+        !pk_name_memo_reserve(&r->memo, entries) ||
         !top_slot(r, (uint32_t)pk_profile_func_count(r->p), 0))
         return fail_nomem(r, 0);
     return true;
@@ -892,8 +845,7 @@ static void reader_dispose(reader *r)
     pk_free(r->key_of_node);
     pk_free(r->tops);
     pk_free(r->top_of);
-    pk_free(r->memos);
-    pk_hashidx_dispose(&r->memo_index);
+    pk_name_memo_dispose(&r->memo);
     pk_buf_dispose(&r->text);
 }
 
