@@ -685,84 +685,111 @@ bool pk_marshal__read(pk_mval *out, pk_marshal *m, bool allow_null)
 
 /* ---- the numbers fast path ---- */
 
-/* One number item, as read_obj() makes it; false to give up. Nine bytes
- * hold the longest item taken here ('g'), so none of the reads below can
- * fail; a shorter item at the very end of the input is simply left to
- * the general reader. */
-static inline bool fast_number(pk_mval *out, pk_marshal *m)
+/* Little-endian loads from bytes already known to be there. */
+static inline uint32_t load_u32le(const uint8_t *p)
 {
-    size_t at = m->rd.pos;
-    uint8_t byte, code;
-    int32_t ref;
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
 
-    if (pk_rd_left(&m->rd) < 9)
-        return false;
-    byte = pk_rd_u8(&m->rd, at, "marshal object");
-    code = (uint8_t)(byte & ~PK_MARSHAL_FLAG_REF);
+static inline int32_t load_i32le(const uint8_t *p)
+{
+    uint32_t u = load_u32le(p);
+    return u <= INT32_MAX ? (int32_t)u : -(int32_t)(UINT32_MAX - u) - 1;
+}
+
+static inline double load_f64le(const uint8_t *p)
+{
+    uint64_t bits = (uint64_t)load_u32le(p) | (uint64_t)load_u32le(p + 4) << 32;
+    double d;
+    memcpy(&d, &bits, sizeof d);
+    return d;
+}
+
+/* One 'i' or 'g' item at p (offset at), flagged or not, or a reference to
+ * an int or a float, as read_obj() makes it, into *v; a flagged one takes
+ * its reference slot as in read_obj(). Returns the bytes it took, or 0 to
+ * give up (any other item, or out of memory: the general reader meets
+ * that again and reports it). The caller made sure 9 bytes are there. */
+static inline size_t raw_number(pk_mval *v, pk_marshal *m, const uint8_t *p, size_t at)
+{
+    uint8_t code = (uint8_t)(p[0] & ~PK_MARSHAL_FLAG_REF);
+    size_t used = 5;
+    uint32_t ref;
+
     if (code == 'r') {
-        ref = pk_rd_i32le(&m->rd, at, "marshal reference");
-        if (ref < 0 || (uint32_t)ref >= m->nrefs ||
-            (m->refs[ref].kind != PK_M_INT && m->refs[ref].kind != PK_M_FLOAT))
-            return false;
-        *out = m->refs[ref];
-        out->at = at;
-        return true;
+        ref = load_u32le(p + 1);
+        if (ref >= m->nrefs || (m->refs[ref].kind != PK_M_INT && m->refs[ref].kind != PK_M_FLOAT))
+            return 0;
+        *v = m->refs[ref];
+        v->at = at;
+        return used;
     }
-    memset(out, 0, sizeof *out);
-    out->code = code;
-    out->at = at;
+    memset(v, 0, sizeof *v);
+    v->code = code;
+    v->at = at;
     if (code == 'i') {
-        out->kind = PK_M_INT;
-        out->u.i = pk_rd_i32le(&m->rd, at, "marshal int");
+        v->kind = PK_M_INT;
+        v->u.i = load_i32le(p + 1);
     } else if (code == 'g') {
-        out->kind = PK_M_FLOAT;
-        out->u.f = pk_rd_f64le(&m->rd, at, "marshal float");
+        v->kind = PK_M_FLOAT;
+        v->u.f = load_f64le(p + 1);
+        used = 9;
     } else {
-        return false;
+        return 0;
     }
-    if (!(byte & PK_MARSHAL_FLAG_REF))
-        return true;
-    /* Flagged: it takes a reference slot, as in read_obj(). Out of memory
-     * gives up without an error; the general reader meets it again. */
-    out->shared = 1;
-    if (!pk_grow((void **)&m->refs, &m->refs_cap, m->nrefs + 1, sizeof *m->refs))
-        return false;
-    m->refs[m->nrefs++] = *out;
-    return true;
+    if (p[0] & PK_MARSHAL_FLAG_REF) {
+        v->shared = 1;
+        if (!pk_grow((void **)&m->refs, &m->refs_cap, m->nrefs + 1, sizeof *m->refs))
+            return 0;
+        m->refs[m->nrefs++] = *v;
+    }
+    return used;
 }
 
-/* An unflagged tuple header for n items (at most 5 bytes, checked). */
-static bool fast_tuple_header(pk_marshal *m, uint32_t n)
+/* An item as an int (or an int's value as a double for a number). */
+static inline bool as_int(int64_t *out, const pk_mval *v)
 {
-    size_t at = m->rd.pos;
-    uint8_t byte;
-
-    if (pk_rd_left(&m->rd) < 5)
-        return false;
-    byte = pk_rd_u8(&m->rd, at, "marshal object");
-    if (byte == ')')
-        return pk_rd_u8(&m->rd, at, "marshal tuple") == n;
-    return byte == '(' && pk_rd_u32le(&m->rd, at, "marshal container size") == n;
+    *out = v->u.i;
+    return v->kind == PK_M_INT;
 }
 
-bool pk_marshal__tuple_numbers(pk_marshal *m, uint32_t n, uint32_t k, pk_mval *out)
+static inline double as_number(const pk_mval *v)
 {
-    size_t pos = m->rd.pos, nrefs = m->nrefs;
-    uint32_t i;
+    return v->kind == PK_M_FLOAT ? v->u.f : (double)v->u.i;
+}
 
-    if (m->rd.failed)
+/* The header of an unflagged tuple of n items at p: bytes taken, or 0. */
+static inline size_t raw_tuple_header(const uint8_t *p, uint32_t n)
+{
+    if (p[0] == ')')
+        return p[1] == n ? 2 : 0;
+    return p[0] == '(' && load_u32le(p + 1) == n ? 5 : 0;
+}
+
+bool pk_marshal__stat_numbers(pk_marshal *m, uint32_t n, int64_t ints[2], double nums[2])
+{
+    const uint8_t *start = m->rd.buf + m->rd.pos, *p = start;
+    size_t nrefs = m->nrefs, used;
+    pk_mval v[4];
+    int i;
+
+    /* The longest shape: a 5-byte header and four 9-byte floats. */
+    if (m->rd.failed || m->rd.depth >= m->rd.max_depth || pk_rd_left(&m->rd) < 5 + 4 * 9 ||
+        !(used = raw_tuple_header(p, n)))
         return false;
-    if (m->rd.depth >= m->rd.max_depth || !fast_tuple_header(m, n))
-        goto give_up;
-    for (i = 0; i < k; i++) {
-        if (!fast_number(&out[i], m))
+    for (i = 0, p += used; i < 4; i++, p += used) {
+        if (!(used = raw_number(&v[i], m, p, (size_t)(p - m->rd.buf))))
             goto give_up;
     }
-    if (k < n)
+    if (!as_int(&ints[0], &v[0]) || !as_int(&ints[1], &v[1]))
+        goto give_up;
+    nums[0] = as_number(&v[2]);
+    nums[1] = as_number(&v[3]);
+    m->rd.pos += (size_t)(p - start);
+    if (n > 4)
         m->rd.depth++;
     return true;
 give_up:
-    m->rd.pos = pos;
     m->nrefs = nrefs;
     return false;
 }

@@ -133,18 +133,19 @@ void pk_marshal__dict_close(pk_marshal *m);
 bool pk_marshal__plain_dict_open(pk_marshal *m);
 
 /*
- * A fast path for the tuples of numbers that make up most of a pstats
- * file. If the next object is an unflagged tuple of n items whose first k
- * are ints ('i') or floats ('g'), flagged or not, or references to such,
- * reads its header and those k items into out[0 .. k-1], exactly as
- * pk_marshal__read would make them, and returns true. When k < n it also
- * enters the tuple's nesting level: read the other items with
+ * A fast path for the number tuples that make up most of a pstats file.
+ * If the next object is an unflagged tuple of n >= 4 items whose first
+ * four are two ints and two numbers ('i' or 'g', flagged or not, or
+ * references to such), reads its header and those items, as
+ * pk_marshal__read would (same reference slots), stores them in ints[]
+ * and nums[] (an int as a double there) and returns true. When n > 4 it
+ * also enters the tuple's nesting level: read the other items with
  * pk_marshal__read, then call pk_marshal__tuple_close().
- * Otherwise (any other shape, too little input, nesting too deep) returns
- * false with the reader exactly as it was and no error recorded: the
- * caller reads the object the general way, which reports any problem.
+ * Otherwise (any other shape or type, too little input, nesting too deep)
+ * returns false with the reader exactly as it was and no error recorded:
+ * the caller reads the object the general way, which reports any problem.
  */
-bool pk_marshal__tuple_numbers(pk_marshal *m, uint32_t n, uint32_t k, pk_mval *out);
+bool pk_marshal__stat_numbers(pk_marshal *m, uint32_t n, int64_t ints[2], double nums[2]);
 void pk_marshal__tuple_close(pk_marshal *m);
 
 /*

@@ -86,10 +86,10 @@ typedef struct file_key {
 #define CALLER_SEEN (UINT32_MAX - 1) /* met as a caller only */
 
 /* A caller entry of a streamed callers dict: its key, and its value as
- * the four numbers of an (nc, cc, tt, ct) tuple or else as read. */
+ * the stats of an (nc, cc, tt, ct) tuple of numbers or else as read. */
 typedef struct caller_in {
     pk_mval key, value;
-    pk_mval nums[4];
+    pk_stats stats;
     bool numeric;
 } caller_in;
 
@@ -375,8 +375,9 @@ static bool read_caller(edge_rec *e, reader *r, const caller_in *c)
         return false;
     if (!c->numeric)
         return read_caller_value(e, r, &c->value);
-    memset(&e->stats, 0, sizeof e->stats);
-    return caller_numbers(e, r, &c->nums[0], &c->nums[1], &c->nums[2], &c->nums[3]);
+    e->flags = 0;
+    e->stats = c->stats;
+    return true;
 }
 
 /* Makes room for the n entries of a callers dict starting at byte at. */
@@ -521,12 +522,28 @@ static bool read_value(reader *r, file_key *t, uint32_t entry, const pk_mval *v)
 /*
  * Most of a cProfile file is (cc, nc, tt, ct, {caller: (nc, cc, tt, ct)})
  * values. When a value has that shape, its numbers are read straight from
- * the bytes (pk_marshal__tuple_numbers) and its callers dict is streamed
+ * the bytes (pk_marshal__stat_numbers) and its callers dict is streamed
  * into r->cin, instead of building the general value tree. The reads and
  * checks happen in the order of the general path (the whole value read
  * first, then checked), so every file, odd or broken, reads the same and
  * fails with the same message either way.
  */
+
+/* The four numbers of a stats tuple of n items by the fast path: a
+ * function's (cc, nc, tt, ct) or a caller's (nc, cc, tt, ct). */
+static bool read_stats(pk_stats *s, reader *r, uint32_t n, bool cc_first)
+{
+    int64_t ints[2];
+    double nums[2];
+
+    if (!pk_marshal__stat_numbers(&r->m, n, ints, nums))
+        return false;
+    s->pcalls = ints[cc_first ? 0 : 1];
+    s->ncalls = ints[cc_first ? 1 : 0];
+    s->tottime = nums[0];
+    s->cumtime = nums[1];
+    return true;
+}
 
 /* Reads the entries of the unflagged callers dict just opened. */
 static bool stream_callers(reader *r)
@@ -542,7 +559,7 @@ static bool stream_callers(reader *r)
             return false;
         if (c->key.kind == PK_M_NULL)
             break;
-        c->numeric = pk_marshal__tuple_numbers(&r->m, 4, 4, c->nums);
+        c->numeric = read_stats(&c->stats, r, 4, false);
         if (!c->numeric && !pk_marshal__read(&c->value, &r->m, false))
             return false;
     }
@@ -568,18 +585,19 @@ static bool read_value_tail(reader *r, pk_mval *d, bool *streamed, size_t *at)
 static bool read_value_fast(bool *tried, reader *r, uint32_t k, uint32_t entry,
                             size_t key_at)
 {
-    pk_mval nums[4], d;
+    pk_mval d;
+    pk_stats stats;
     bool streamed = false;
     size_t at;
     file_key *t = NULL;
 
-    *tried = pk_marshal__tuple_numbers(&r->m, 5, 4, nums);
+    *tried = read_stats(&stats, r, 5, true);
     if (!*tried)
         return false;
     if (!read_value_tail(r, &d, &streamed, &at) ||
-        !define_func(&t, r, k, entry, key_at) ||
-        !func_stats(r, t, &nums[0], &nums[1], &nums[2], &nums[3]))
+        !define_func(&t, r, k, entry, key_at))
         return false;
+    t->stats = stats;
     return streamed ? add_streamed_callers(r, t->func, entry, at)
                     : read_callers(r, t->func, entry, &d);
 }
