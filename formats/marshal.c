@@ -705,57 +705,69 @@ static inline double load_f64le(const uint8_t *p)
     return d;
 }
 
-/* One 'i' or 'g' item at p (offset at), flagged or not, or a reference to
- * an int or a float, as read_obj() makes it, into *v; a flagged one takes
- * its reference slot as in read_obj(). Returns the bytes it took, or 0 to
- * give up (any other item, or out of memory: the general reader meets
- * that again and reports it). The caller made sure 9 bytes are there. */
-static inline size_t raw_number(pk_mval *v, pk_marshal *m, const uint8_t *p, size_t at)
+/* Takes the reference slot of a flagged number read at offset at, as
+ * read_obj() does; false when out of memory. */
+static bool push_number(pk_marshal *m, uint8_t kind, uint8_t code, size_t at, int64_t i,
+                        double f)
+{
+    pk_mval *v;
+
+    if (!pk_grow((void **)&m->refs, &m->refs_cap, m->nrefs + 1, sizeof *m->refs))
+        return false;
+    v = &m->refs[m->nrefs++];
+    memset(v, 0, sizeof *v);
+    v->kind = kind;
+    v->code = code;
+    v->shared = 1;
+    v->at = at;
+    if (kind == PK_M_FLOAT)
+        v->u.f = f;
+    else
+        v->u.i = i;
+    return true;
+}
+
+/*
+ * One item at p (offset at) as read_obj() would make it, when it is an
+ * 'i', flagged or not, or a reference to an int; or, when `number`, also
+ * a 'g' or a reference to a float, the int then as a double. A flagged
+ * item takes its reference slot. Returns the bytes it took, or 0 to give
+ * up (any other item, or out of memory: the general reader meets that
+ * again and reports it). The caller made sure 9 bytes are there.
+ */
+static inline size_t raw_number(int64_t *i, double *f, pk_marshal *m, const uint8_t *p,
+                                size_t at, bool number)
 {
     uint8_t code = (uint8_t)(p[0] & ~PK_MARSHAL_FLAG_REF);
-    size_t used = 5;
+    bool flagged = p[0] & PK_MARSHAL_FLAG_REF;
+    const pk_mval *t;
     uint32_t ref;
 
     if (code == 'r') {
         ref = load_u32le(p + 1);
-        if (ref >= m->nrefs || (m->refs[ref].kind != PK_M_INT && m->refs[ref].kind != PK_M_FLOAT))
+        if (ref >= m->nrefs)
             return 0;
-        *v = m->refs[ref];
-        v->at = at;
-        return used;
+        t = &m->refs[ref];
+        if (t->kind == PK_M_INT) {
+            *i = t->u.i;
+            *f = (double)t->u.i;
+        } else if (t->kind == PK_M_FLOAT && number) {
+            *f = t->u.f;
+        } else {
+            return 0;
+        }
+        return 5;
     }
-    memset(v, 0, sizeof *v);
-    v->code = code;
-    v->at = at;
     if (code == 'i') {
-        v->kind = PK_M_INT;
-        v->u.i = load_i32le(p + 1);
-    } else if (code == 'g') {
-        v->kind = PK_M_FLOAT;
-        v->u.f = load_f64le(p + 1);
-        used = 9;
-    } else {
-        return 0;
+        *i = load_i32le(p + 1);
+        *f = (double)*i;
+        return !flagged || push_number(m, PK_M_INT, code, at, *i, 0.0) ? 5 : 0;
     }
-    if (p[0] & PK_MARSHAL_FLAG_REF) {
-        v->shared = 1;
-        if (!pk_grow((void **)&m->refs, &m->refs_cap, m->nrefs + 1, sizeof *m->refs))
-            return 0;
-        m->refs[m->nrefs++] = *v;
+    if (code == 'g' && number) {
+        *f = load_f64le(p + 1);
+        return !flagged || push_number(m, PK_M_FLOAT, code, at, 0, *f) ? 9 : 0;
     }
-    return used;
-}
-
-/* An item as an int (or an int's value as a double for a number). */
-static inline bool as_int(int64_t *out, const pk_mval *v)
-{
-    *out = v->u.i;
-    return v->kind == PK_M_INT;
-}
-
-static inline double as_number(const pk_mval *v)
-{
-    return v->kind == PK_M_FLOAT ? v->u.f : (double)v->u.i;
+    return 0;
 }
 
 /* The header of an unflagged tuple of n items at p: bytes taken, or 0. */
@@ -770,28 +782,26 @@ bool pk_marshal__stat_numbers(pk_marshal *m, uint32_t n, int64_t ints[2], double
 {
     const uint8_t *start = m->rd.buf + m->rd.pos, *p = start;
     size_t nrefs = m->nrefs, used;
-    pk_mval v[4];
-    int i;
+    int64_t unused_i;
+    double unused_f;
+    int k;
 
     /* The longest shape: a 5-byte header and four 9-byte floats. */
     if (m->rd.failed || m->rd.depth >= m->rd.max_depth || pk_rd_left(&m->rd) < 5 + 4 * 9 ||
         !(used = raw_tuple_header(p, n)))
         return false;
-    for (i = 0, p += used; i < 4; i++, p += used) {
-        if (!(used = raw_number(&v[i], m, p, (size_t)(p - m->rd.buf))))
-            goto give_up;
+    for (k = 0, p += used; k < 4; k++, p += used) {
+        used = k < 2 ? raw_number(&ints[k], &unused_f, m, p, (size_t)(p - m->rd.buf), false)
+                     : raw_number(&unused_i, &nums[k - 2], m, p, (size_t)(p - m->rd.buf), true);
+        if (!used) {
+            m->nrefs = nrefs;
+            return false;
+        }
     }
-    if (!as_int(&ints[0], &v[0]) || !as_int(&ints[1], &v[1]))
-        goto give_up;
-    nums[0] = as_number(&v[2]);
-    nums[1] = as_number(&v[3]);
     m->rd.pos += (size_t)(p - start);
     if (n > 4)
         m->rd.depth++;
     return true;
-give_up:
-    m->nrefs = nrefs;
-    return false;
 }
 
 void pk_marshal__tuple_close(pk_marshal *m)
