@@ -65,11 +65,9 @@ typedef struct edge_rec {
     uint32_t entry;  /* ordinal of the top-level entry that listed it */
     uint32_t flags;  /* pk_edge_flags */
     uint32_t caller; /* index into reader.keys */
-    uint32_t edge;   /* its edge once known, NO_EDGE if dropped */
+    uint32_t edge;   /* its edge, once add_callers() found it */
     pk_stats stats;
 } edge_rec;
-
-#define NO_EDGE UINT32_MAX
 
 /* A distinct stats key of this file, in dict order: its function, the
  * entry that counts (the last with this key) and that entry's stats. */
@@ -102,7 +100,7 @@ typedef struct reader {
     size_t nkeys, keys_cap;
     uint32_t *key_of_node; /* kept key tuple's first node -> keys index + 1 */
     size_t key_of_node_len, key_of_node_cap;
-    file_key *tops;            /* the file's stats keys, in dict order */
+    file_key *tops;       /* the file's stats keys, in dict order */
     size_t ntops, tops_cap;
     uint32_t *top_of;     /* by function: index into tops, or NOT_SEEN, CALLER_SEEN */
     size_t top_of_len, top_of_cap;
