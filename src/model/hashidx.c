@@ -13,7 +13,7 @@ bool pk_hashidx_find(uint32_t *pos_out, const pk_hashidx *h, uint64_t hash,
         return false;
     mask = h->cap - 1;
     for (i = (size_t)hash & mask; h->slots[i] != 0; i = (i + 1) & mask) {
-        if (h->hashes[i] == hash && eq(ctx, h->slots[i] - 1)) {
+        if (h->hashes[i] == hash && (!eq || eq(ctx, h->slots[i] - 1))) {
             *pos_out = h->slots[i] - 1;
             return true;
         }

@@ -23,7 +23,9 @@ typedef struct pk_hashidx {
 /* Compares the key being looked up with the item at position pos. */
 typedef bool (*pk_hashidx_eq)(const void *ctx, uint32_t pos);
 
-/* Returns true and sets *pos_out when an item with this hash and key exists. */
+/* Returns true and sets *pos_out when an item with this hash and key
+ * exists. eq may be NULL when the hash is a one-to-one function of the
+ * key: equal hashes then mean equal keys, and the item is not read. */
 bool pk_hashidx_find(uint32_t *pos_out, const pk_hashidx *h, uint64_t hash,
                      pk_hashidx_eq eq, const void *ctx);
 
