@@ -8,7 +8,8 @@ python -m profile keys are code objects, gzip), one chain that breaks at a
 bad file. Crafted files (marshal, as pstats.dump_stats writes them): callers
 only in one file that are stats keys in a later one and the reverse,
 profile.py's count-only callers meeting cProfile's 4-tuples, repeated keys
-and callers, recursion, an empty file.
+and callers, recursion, an empty file, a code-object key (of the Python
+running this script) that is a caller first and a key later.
 
 Run from anywhere: python3 tests/fuzz/make_merge_seeds.py
 """
@@ -121,6 +122,13 @@ def crafted():
     rep += marshal.dumps(y, 2) + marshal.dumps(timing(1, 1, 0.25, 0.25), 2)
     rep += marshal.dumps(f, 2) + marshal.dumps(timing(1, 1, 0.5, 0.5), 2) + b"00"
     seeds["crafted_repeated_keys"] = [marshal.dumps(a, 2), rep, marshal.dumps(c, 2)]
+    # python -m profile's code-object key (this Python's layout): a caller
+    # only in one file, a stats key in the next, both in the third.
+    code = ("profile", 0, compile("run()\n", "s.py", "exec"))
+    seeds["crafted_code_key_caller_then_key"] = [
+        marshal.dumps({f: (1, 1, 0.5, 0.5, {code: 1})}, 4),
+        marshal.dumps({code: (1, 1, 0, 0.5, {}), f: (1, 1, 0.5, 0.5, {code: 1})}, 2),
+        marshal.dumps({code: (1, 1, 0, 0.25, {f: 1})}, 4)]
     return seeds
 
 
