@@ -71,7 +71,8 @@ typedef struct pk_edge {
     pk_stats stats;  /* what the callee spent when called from caller */
 } pk_edge;
 
-/* Adds from's four numbers to to's, in that order (pstats' add). */
+/* Adds from's four numbers to to's, in that order (pstats' add). Counts
+ * that would leave the int64 range stop at its nearest end. */
 void pk_stats_add(pk_stats *to, const pk_stats *from);
 
 /* Creates an empty profile. Returns PK_OK or PK_ENOMEM. */

@@ -49,10 +49,21 @@ struct pk_profile {
     double cost_per_second;
 };
 
+/* a + b, held at the int64 range: Python's ints never overflow, ours
+ * stop at the nearest end instead of wrapping (which C leaves undefined). */
+static int64_t add_counts(int64_t a, int64_t b)
+{
+    int64_t sum;
+
+    if (__builtin_add_overflow(a, b, &sum))
+        return b > 0 ? INT64_MAX : INT64_MIN;
+    return sum;
+}
+
 void pk_stats_add(pk_stats *to, const pk_stats *from)
 {
-    to->ncalls += from->ncalls;
-    to->pcalls += from->pcalls;
+    to->ncalls = add_counts(to->ncalls, from->ncalls);
+    to->pcalls = add_counts(to->pcalls, from->pcalls);
     to->tottime += from->tottime;
     to->cumtime += from->cumtime;
 }

@@ -34,10 +34,12 @@ for t in "${targets[@]}"; do
   mkdir -p "$corpus" "$artifacts/$t"
   seeds=("$corpus")
   # Targets that take other formats' samples (as tests/fuzz/meson.build's
-  # extra_seeds): diff reads any profile, speedscope writes pstats and folded.
+  # extra_seeds): diff reads any profile, speedscope writes pstats and folded,
+  # pstats_merge adds single pstats files to themselves.
   case $t in
     diff) more=(samples/pstats samples/lprof samples/mprof samples/folded) ;;
     speedscope) more=(samples/pstats samples/folded) ;;
+    pstats_merge) more=(samples/pstats tests/data/pstats tests/data/bad/pstats) ;;
     *) more=() ;;
   esac
   for d in tests/fuzz/corpus/$t samples/$t tests/data/$t tests/data/bad/$t "${more[@]}"; do

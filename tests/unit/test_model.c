@@ -146,6 +146,39 @@ static void test_model__merge_sums_like_stats_add(void **state)
     pk_profile_free(y);
 }
 
+/* Python's ints do not overflow; merged counts beyond int64 stop at its
+ * ends (C would leave wrapping undefined), times add as usual. */
+static void test_model__merge_holds_counts_at_int64(void **state)
+{
+    pk_profile *in[2], *m;
+    pk_error err = PK_ERROR_INIT;
+    const pk_stats *st;
+    int k;
+
+    (void)state;
+    for (k = 0; k < 2; k++) {
+        assert_int_equal(pk_profile_new(&in[k]), PK_OK);
+        set_stats(&pk_profile_func(in[k], func(in[k], "a.py", 1, "f"))->stats,
+                  INT64_MAX - 1, INT64_MIN + 1, 0.5, 1.0);
+    }
+    pk_profile_func(in[1], 0)->stats.ncalls = 5;
+    pk_profile_func(in[1], 0)->stats.pcalls = -5;
+    assert_int_equal(pk_profile_merge(&m, in, 2, &err), PK_OK);
+    st = &pk_profile_func(m, 0)->stats;
+    assert_true(st->ncalls == INT64_MAX && st->pcalls == INT64_MIN);
+    assert_true(st->tottime == 1.0 && st->cumtime == 2.0);
+    pk_profile_free(m);
+    /* Back from the end by an addend of the other sign. */
+    pk_profile_func(in[1], 0)->stats.ncalls = -(INT64_MAX - 1);
+    pk_profile_func(in[1], 0)->stats.pcalls = INT64_MAX;
+    assert_int_equal(pk_profile_merge(&m, in, 2, &err), PK_OK);
+    st = &pk_profile_func(m, 0)->stats;
+    assert_true(st->ncalls == 0 && st->pcalls == 0);
+    pk_profile_free(m);
+    pk_profile_free(in[0]);
+    pk_profile_free(in[1]);
+}
+
 static void test_model__strip_dirs_merges_collisions(void **state)
 {
     pk_profile *x, *y, *m, *s;
@@ -334,6 +367,7 @@ int main(void)
         cmocka_unit_test(test_model__functions_keep_insertion_order),
         cmocka_unit_test(test_model__edges_are_indexed_both_ways),
         cmocka_unit_test(test_model__merge_sums_like_stats_add),
+        cmocka_unit_test(test_model__merge_holds_counts_at_int64),
         cmocka_unit_test(test_model__strip_dirs_merges_collisions),
         cmocka_unit_test(test_model__strip_dirs_keeps_the_last_colliding_caller),
         cmocka_unit_test(test_model__sort_keys_follow_pstats_prefix_rules),

@@ -1694,6 +1694,56 @@ static void test_pstats__add_duplicate_keys(void **state)
     pk_buf_dispose(&b);
 }
 
+/* 'I': an int64 (Python 2's two int32, low first). */
+static void b_i64(pk_buf *b, int64_t v)
+{
+    b_u8(b, 'I');
+    b_u32(b, (uint32_t)((uint64_t)v & 0xffffffffu));
+    b_u32(b, (uint32_t)((uint64_t)v >> 32));
+}
+
+/* Counts that add up beyond int64 (Python would just grow its ints) stop
+ * at its ends, added or merged alike; found by fuzz_pstats_merge as
+ * signed overflow. */
+static void test_pstats__add_huge_counts(void **state)
+{
+    const int64_t big = (int64_t)1 << 62;
+    pk_buf a = PK_BUF_INIT;
+    uint8_t *data[3];
+    size_t len[3];
+    file_set fs = {data, len, 3};
+    pk_profile *p = NULL;
+    pk_error err = PK_ERROR_INIT;
+
+    (void)state;
+    b_u8(&a, '{');
+    b_key(&a, "a.py", 1, "f");
+    b_raw(&a, ")\x05", 2);
+    b_i64(&a, big);
+    b_i64(&a, -big);
+    b_float(&a, 0.5);
+    b_float(&a, 0.5);
+    b_u8(&a, '{');
+    b_key(&a, "a.py", 2, "g");
+    b_raw(&a, ")\x04", 2);
+    b_i64(&a, big);
+    b_i64(&a, -big);
+    b_float(&a, 0.5);
+    b_float(&a, 0.5);
+    b_callers_end(&a);
+    b_callers_end(&a);
+    data[0] = data[1] = data[2] = a.data;
+    len[0] = len[1] = len[2] = a.len;
+    assert_add_is_merge(&fs, "huge counts");
+    assert_int_equal(add_files(&p, &fs, &err), PK_OK);
+    assert_true(func(p, "a.py", 1, "f")->stats.pcalls == INT64_MAX);
+    assert_true(func(p, "a.py", 1, "f")->stats.ncalls == INT64_MIN);
+    assert_true(pk_profile_edge_c(p, 0)->stats.ncalls == INT64_MAX);
+    assert_true(pk_profile_edge_c(p, 0)->stats.pcalls == INT64_MIN);
+    pk_profile_free(p);
+    pk_buf_dispose(&a);
+}
+
 static int add_caller_only_files(void *ctx, pk_error *err)
 {
     pk_profile *p = NULL;
@@ -1779,6 +1829,7 @@ int main(void)
         cmocka_unit_test(test_pstats__add_samples),
         cmocka_unit_test(test_pstats__add_caller_only),
         cmocka_unit_test(test_pstats__add_duplicate_keys),
+        cmocka_unit_test(test_pstats__add_huge_counts),
         cmocka_unit_test(test_pstats__add_alloc_failures),
         cmocka_unit_test(test_pstats__add_bad_file),
     };
