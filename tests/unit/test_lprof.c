@@ -1217,26 +1217,10 @@ static void test_lprof__bad_files(void **state)
 typedef int (*render_fn)(FILE *, const pk_profile *, const pk_lines_report_opts *, pk_error *);
 
 typedef struct alloc_case {
-    const uint8_t *data;
-    size_t len;
     pk_profile *full;
     render_fn render;
     long runs;
 } alloc_case;
-
-/* Reads the sample into a fresh profile (its making fails like the rest). */
-static int read_case(void *ctx, pk_error *err)
-{
-    alloc_case *c = ctx;
-    pk_profile *p;
-    int rc = pk_profile_new(&p);
-
-    if (rc != PK_OK)
-        return pk_error_set(err, rc, "lprof", -1, "out of memory");
-    rc = pk_lprof__read(p, c->data, c->len, err);
-    pk_profile_free(p);
-    return rc;
-}
 
 static int write_case(void *ctx, pk_error *err)
 {
@@ -1277,10 +1261,10 @@ static void test_lprof__alloc_failures(void **state)
     assert_int_equal(chdir(PROGRAM_DIR), 0);
     for (i = 0; names[i]; i++) {
         alloc_case c;
-        uint8_t *data = load_sample(names[i], &c.len);
-        c.data = data;
-        c.full = read_ok(data, c.len);
-        pk_test_alloc_failures(read_case, &c);
+        size_t len;
+        uint8_t *data = load_sample(names[i], &len);
+        c.full = read_ok(data, len);
+        pk_test_read_alloc_failures(pk_lprof__read, "lprof", data, len);
         pk_test_alloc_failures(write_case, &c);
         for (r = 0; r < sizeof renderers / sizeof renderers[0]; r++) {
             c.render = renderers[r];

@@ -519,28 +519,12 @@ static void test_mprof__every_prefix_never_crashes(void **state)
 }
 
 typedef struct alloc_case {
-    const uint8_t *data;
-    size_t len;
     pk_profile *full;
     const pk_profile *one[1];
     const char *names[1];
     FILE *sink;
     bool flame;
 } alloc_case;
-
-/* Reads the sample into a fresh profile (its making fails like the rest). */
-static int read_case(void *ctx, pk_error *err)
-{
-    alloc_case *c = ctx;
-    pk_profile *p;
-    int rc = pk_profile_new(&p);
-
-    if (rc != PK_OK)
-        return pk_error_set(err, rc, "mprof", -1, "out of memory");
-    rc = pk_mprof__read(p, c->data, c->len, err);
-    pk_profile_free(p);
-    return rc;
-}
 
 static int write_case(void *ctx, pk_error *err)
 {
@@ -575,14 +559,14 @@ static void test_mprof__alloc_failures(void **state)
     (void)state;
     for (i = 0; paths[i]; i++) {
         alloc_case c;
-        uint8_t *data = load_file(paths[i], &c.len);
-        c.data = data;
-        c.full = read_ok((const char *)data, c.len);
+        size_t len;
+        uint8_t *data = load_file(paths[i], &len);
+        c.full = read_ok((const char *)data, len);
         c.one[0] = c.full;
         c.names[0] = "x.dat";
         c.sink = fopen("/dev/null", "w");
         assert_non_null(c.sink);
-        pk_test_alloc_failures(read_case, &c);
+        pk_test_read_alloc_failures(pk_mprof__read, "mprof", data, len);
         pk_test_alloc_failures(write_case, &c);
         pk_test_alloc_failures(summary_case, &c);
         /* the chart, with brackets and as a flame chart */

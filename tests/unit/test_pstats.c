@@ -1116,31 +1116,11 @@ static void test_pstats__round_trip(void **state)
     free_names(names);
 }
 
-typedef struct alloc_case {
-    const uint8_t *data;
-    size_t len;
-    pk_profile *full;
-} alloc_case;
-
-/* Reads the sample into a fresh profile (its making fails like the rest). */
-static int read_case(void *ctx, pk_error *err)
-{
-    alloc_case *c = ctx;
-    pk_profile *p;
-    int rc = pk_profile_new(&p);
-
-    if (rc != PK_OK)
-        return pk_error_set(err, rc, "pstats", -1, "out of memory");
-    rc = pk_pstats__read(p, c->data, c->len, err);
-    pk_profile_free(p);
-    return rc;
-}
-
+/* Writes the profile ctx, marshal version 4. */
 static int write_case(void *ctx, pk_error *err)
 {
-    alloc_case *c = ctx;
     pk_buf out = PK_BUF_INIT;
-    int rc = pk_pstats__write(&out, c->full, 4, err);
+    int rc = pk_pstats__write(&out, ctx, 4, err);
 
     pk_buf_dispose(&out);
     return rc;
@@ -1157,13 +1137,12 @@ static void test_pstats__alloc_failures(void **state)
 
     (void)state;
     for (i = 0; i < sizeof files / sizeof files[0]; i++) {
-        alloc_case c;
-        uint8_t *data = load_sample(files[i], &c.len);
-        c.data = data;
-        c.full = read_ok(data, c.len);
-        pk_test_alloc_failures(read_case, &c);
-        pk_test_alloc_failures(write_case, &c);
-        pk_profile_free(c.full);
+        size_t len;
+        uint8_t *data = load_sample(files[i], &len);
+        pk_profile *full = read_ok(data, len);
+        pk_test_read_alloc_failures(pk_pstats__read, "pstats", data, len);
+        pk_test_alloc_failures(write_case, full);
+        pk_profile_free(full);
         free(data);
     }
 }
