@@ -178,3 +178,35 @@ long pk_test_alloc_failures(int (*op)(void *ctx, pk_error *err), void *ctx)
         assert_true(k < 1000000);
     }
 }
+
+typedef struct read_case {
+    pk_test_read_into_fn read;
+    const char *format;
+    const uint8_t *data;
+    size_t len;
+} read_case;
+
+static int read_fresh(void *ctx, pk_error *err)
+{
+    const read_case *c = ctx;
+    pk_profile *p;
+    int rc = pk_profile_new(&p);
+
+    if (rc != PK_OK)
+        return pk_error_set(err, rc, c->format, -1, "out of memory");
+    rc = c->read(p, c->data, c->len, err);
+    pk_profile_free(p);
+    return rc;
+}
+
+long pk_test_read_alloc_failures(pk_test_read_into_fn read, const char *format,
+                                 const uint8_t *data, size_t len)
+{
+    read_case c;
+
+    c.read = read;
+    c.format = format;
+    c.data = data;
+    c.len = len;
+    return pk_test_alloc_failures(read_fresh, &c);
+}

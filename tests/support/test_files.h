@@ -47,4 +47,15 @@ void pk_test_every_prefix_fails(pk_test_read_fn read, const char *format, const 
  * Returns the number of failing runs. */
 long pk_test_alloc_failures(int (*op)(void *ctx, pk_error *err), void *ctx);
 
+/* A format's reader into a profile the caller made (pk_<format>__read). */
+typedef int (*pk_test_read_into_fn)(pk_profile *p, const uint8_t *buf, size_t len,
+                                    pk_error *err);
+
+/* pk_test_alloc_failures of read into a fresh profile from len bytes of
+ * data. Making the profile is under the injected failures too (there is no
+ * window outside them); its failure is reported as PK_ENOMEM of format.
+ * Returns the number of failing runs. */
+long pk_test_read_alloc_failures(pk_test_read_into_fn read, const char *format,
+                                 const uint8_t *data, size_t len);
+
 #endif

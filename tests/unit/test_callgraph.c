@@ -13,7 +13,7 @@
 #include <profkit/callgraph.h>
 #include <profkit/profkit.h>
 
-#include "alloc.h"
+#include "test_files.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 /* Graphviz and the font libraries it loads keep allocations until exit
@@ -761,32 +761,37 @@ static void test_callgraph__render_through_gvc(void **state)
 
 /* ---- memory ---- */
 
-static int whole_run(pk_profile *p, FILE *out)
+typedef struct whole_run_ctx {
+    pk_profile *p;
+    FILE *out;
+} whole_run_ctx;
+
+static int whole_run(void *ctx, pk_error *err)
 {
+    whole_run_ctx *c = ctx;
     pk_cg_prune_opts o = PK_CG_PRUNE_OPTS_INIT;
     pk_callgraph *g = NULL;
     pk_regex *re = NULL;
-    pk_error err = PK_ERROR_INIT;
-    int rc = pk_callgraph_build(&g, p, &err);
+    int rc = pk_callgraph_build(&g, c->p, err);
 
     o.node_thres = o.edge_thres = 0.0;
     o.root = "*main";
     o.max_nodes = 3;
     if (rc == PK_OK)
-        rc = pk_regex_compile(&re, "f$", &err);
+        rc = pk_regex_compile(&re, "f$", err);
     if (rc == PK_OK)
-        rc = pk_callgraph_hide(g, re, NULL, &err);
+        rc = pk_callgraph_hide(g, re, NULL, err);
     if (rc == PK_OK)
-        rc = pk_callgraph_find_cycles(g, &err);
+        rc = pk_callgraph_find_cycles(g, err);
     if (rc == PK_OK)
-        rc = pk_callgraph_prune(g, &o, &err);
+        rc = pk_callgraph_prune(g, &o, err);
     if (rc == PK_OK) {
         pk_dot_opts d = PK_DOT_OPTS_INIT;
         d.wrap = d.strip = true;
-        rc = pk_callgraph_write_dot(out, g, &d, &err);
+        rc = pk_callgraph_write_dot(c->out, g, &d, err);
     }
     if (rc != PK_OK)
-        assert_int_equal(err.code, rc);
+        assert_int_equal(err->code, rc);
     pk_regex_free(re);
     pk_callgraph_free(g);
     return rc;
@@ -795,22 +800,16 @@ static int whole_run(pk_profile *p, FILE *out)
 static void test_callgraph__allocation_failures(void **state)
 {
     pk_profile *p = odd_names();
-    FILE *out = fopen("/dev/null", "w");
-    long k;
-    int rc = PK_ENOMEM;
+    whole_run_ctx c;
+    pk_error err = PK_ERROR_INIT;
     (void)state;
-    assert_non_null(out);
+    c.p = p;
+    c.out = fopen("/dev/null", "w");
+    assert_non_null(c.out);
     /* Build the profile's caller index first: it is not under test. */
-    assert_int_equal(whole_run(p, out), PK_OK);
-    for (k = 0; rc != PK_OK; k++) {
-        pk_alloc_fail_after(k);
-        rc = whole_run(p, out);
-        pk_alloc_fail_after(-1);
-        if (rc != PK_OK)
-            assert_int_equal(rc, PK_ENOMEM);
-        assert_true(k < 10000);
-    }
-    fclose(out);
+    assert_int_equal(whole_run(&c, &err), PK_OK);
+    pk_test_alloc_failures(whole_run, &c);
+    fclose(c.out);
     pk_profile_free(p);
 }
 

@@ -24,7 +24,6 @@
 #include <profkit/lines.h>
 #include <profkit/profile.h>
 
-#include "alloc.h"
 #include "buf.h"
 #include "formats.h"
 #include "test_files.h"
@@ -1217,6 +1216,37 @@ static void test_lprof__bad_files(void **state)
 
 typedef int (*render_fn)(FILE *, const pk_profile *, const pk_lines_report_opts *, pk_error *);
 
+typedef struct alloc_case {
+    pk_profile *full;
+    render_fn render;
+    long runs;
+} alloc_case;
+
+static int write_case(void *ctx, pk_error *err)
+{
+    alloc_case *c = ctx;
+    pk_buf out = PK_BUF_INIT;
+    int rc = pk_lprof__write(&out, c->full, err);
+
+    pk_buf_dispose(&out);
+    return rc;
+}
+
+/* Renders to /dev/null, sorting by time on every other run. */
+static int render_case(void *ctx, pk_error *err)
+{
+    alloc_case *c = ctx;
+    pk_lines_report_opts o = PK_LINES_REPORT_OPTS_INIT;
+    FILE *sink = fopen("/dev/null", "w");
+    int rc;
+
+    assert_non_null(sink);
+    o.sort_by_time = c->runs++ % 2;
+    rc = c->render(sink, c->full, &o, err);
+    fclose(sink);
+    return rc;
+}
+
 static void test_lprof__alloc_failures(void **state)
 {
     static const render_fn renderers[] = {pk_render_lines_text, pk_render_lines_csv,
@@ -1230,56 +1260,18 @@ static void test_lprof__alloc_failures(void **state)
     assert_non_null(getcwd(cwd, sizeof cwd));
     assert_int_equal(chdir(PROGRAM_DIR), 0);
     for (i = 0; names[i]; i++) {
+        alloc_case c;
         size_t len;
         uint8_t *data = load_sample(names[i], &len);
-        pk_profile *full = read_ok(data, len);
-        long k;
-        int rc;
-
-        for (k = 0;; k++) {
-            pk_profile *p;
-            pk_error err = PK_ERROR_INIT;
-            assert_int_equal(pk_profile_new(&p), PK_OK);
-            pk_alloc_fail_after(k);
-            rc = pk_lprof__read(p, data, len, &err);
-            pk_alloc_fail_after(-1);
-            pk_profile_free(p);
-            if (rc == PK_OK)
-                break;
-            assert_int_equal(rc, PK_ENOMEM);
-            assert_int_equal(err.code, PK_ENOMEM);
-            assert_true(k < 100000);
-        }
-        for (k = 0;; k++) {
-            pk_buf out = PK_BUF_INIT;
-            pk_error err = PK_ERROR_INIT;
-            pk_alloc_fail_after(k);
-            rc = pk_lprof__write(&out, full, &err);
-            pk_alloc_fail_after(-1);
-            pk_buf_dispose(&out);
-            if (rc == PK_OK)
-                break;
-            assert_int_equal(rc, PK_ENOMEM);
-            assert_true(k < 100000);
-        }
+        c.full = read_ok(data, len);
+        pk_test_read_alloc_failures(pk_lprof__read, "lprof", data, len);
+        pk_test_alloc_failures(write_case, &c);
         for (r = 0; r < sizeof renderers / sizeof renderers[0]; r++) {
-            for (k = 0;; k++) {
-                pk_lines_report_opts o = PK_LINES_REPORT_OPTS_INIT;
-                pk_error err = PK_ERROR_INIT;
-                FILE *sink = fopen("/dev/null", "w");
-                assert_non_null(sink);
-                o.sort_by_time = k % 2;
-                pk_alloc_fail_after(k);
-                rc = renderers[r](sink, full, &o, &err);
-                pk_alloc_fail_after(-1);
-                fclose(sink);
-                if (rc == PK_OK)
-                    break;
-                assert_int_equal(rc, PK_ENOMEM);
-                assert_true(k < 100000);
-            }
+            c.render = renderers[r];
+            c.runs = 0;
+            pk_test_alloc_failures(render_case, &c);
         }
-        pk_profile_free(full);
+        pk_profile_free(c.full);
         free(data);
     }
     assert_int_equal(chdir(cwd), 0);

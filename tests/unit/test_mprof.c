@@ -20,7 +20,6 @@
 #include <profkit/memory.h>
 #include <profkit/profile.h>
 
-#include "alloc.h"
 #include "buf.h"
 #include "formats.h"
 #include "lines.h"
@@ -519,6 +518,39 @@ static void test_mprof__every_prefix_never_crashes(void **state)
     free_names(paths);
 }
 
+typedef struct alloc_case {
+    pk_profile *full;
+    const pk_profile *one[1];
+    const char *names[1];
+    FILE *sink;
+    bool flame;
+} alloc_case;
+
+static int write_case(void *ctx, pk_error *err)
+{
+    alloc_case *c = ctx;
+    pk_buf out = PK_BUF_INIT;
+    int rc = pk_mprof__write(&out, c->full, err);
+
+    pk_buf_dispose(&out);
+    return rc;
+}
+
+static int summary_case(void *ctx, pk_error *err)
+{
+    alloc_case *c = ctx;
+    return pk_render_memory_text(c->sink, c->one, c->names, 1, err);
+}
+
+static int chart_case(void *ctx, pk_error *err)
+{
+    alloc_case *c = ctx;
+    pk_chart_opts o = PK_CHART_OPTS_INIT;
+
+    o.flame = c->flame;
+    return pk_render_memory_chart(c->sink, c->one, c->names, 1, &o, err);
+}
+
 static void test_mprof__alloc_failures(void **state)
 {
     char **paths = sample_paths();
@@ -526,70 +558,24 @@ static void test_mprof__alloc_failures(void **state)
 
     (void)state;
     for (i = 0; paths[i]; i++) {
+        alloc_case c;
         size_t len;
         uint8_t *data = load_file(paths[i], &len);
-        pk_profile *full = read_ok((const char *)data, len);
-        const pk_profile *one[1] = {full};
-        const char *names[1] = {"x.dat"};
-        FILE *sink = fopen("/dev/null", "w");
-        long k;
-        int rc, flame;
-
-        assert_non_null(sink);
-        for (k = 0;; k++) { /* the reader */
-            pk_profile *p;
-            pk_error err = PK_ERROR_INIT;
-            assert_int_equal(pk_profile_new(&p), PK_OK);
-            pk_alloc_fail_after(k);
-            rc = pk_mprof__read(p, data, len, &err);
-            pk_alloc_fail_after(-1);
-            pk_profile_free(p);
-            if (rc == PK_OK)
-                break;
-            assert_int_equal(rc, PK_ENOMEM);
-            assert_int_equal(err.code, PK_ENOMEM);
-            assert_true(k < 100000);
-        }
-        for (k = 0;; k++) { /* the writer */
-            pk_buf out = PK_BUF_INIT;
-            pk_error err = PK_ERROR_INIT;
-            pk_alloc_fail_after(k);
-            rc = pk_mprof__write(&out, full, &err);
-            pk_alloc_fail_after(-1);
-            pk_buf_dispose(&out);
-            if (rc == PK_OK)
-                break;
-            assert_int_equal(rc, PK_ENOMEM);
-            assert_true(k < 100000);
-        }
-        for (k = 0;; k++) { /* the summary */
-            pk_error err = PK_ERROR_INIT;
-            pk_alloc_fail_after(k);
-            rc = pk_render_memory_text(sink, one, names, 1, &err);
-            pk_alloc_fail_after(-1);
-            if (rc == PK_OK)
-                break;
-            assert_int_equal(rc, PK_ENOMEM);
-            assert_int_equal(err.code, PK_ENOMEM);
-            assert_true(k < 100000);
-        }
-        for (flame = 0; flame < 2; flame++) {
-            for (k = 0;; k++) { /* the chart, with brackets and as a flame chart */
-                pk_chart_opts o = PK_CHART_OPTS_INIT;
-                pk_error err = PK_ERROR_INIT;
-                o.flame = flame == 1;
-                pk_alloc_fail_after(k);
-                rc = pk_render_memory_chart(sink, one, names, 1, &o, &err);
-                pk_alloc_fail_after(-1);
-                if (rc == PK_OK)
-                    break;
-                assert_int_equal(rc, PK_ENOMEM);
-                assert_int_equal(err.code, PK_ENOMEM);
-                assert_true(k < 100000);
-            }
-        }
-        fclose(sink);
-        pk_profile_free(full);
+        c.full = read_ok((const char *)data, len);
+        c.one[0] = c.full;
+        c.names[0] = "x.dat";
+        c.sink = fopen("/dev/null", "w");
+        assert_non_null(c.sink);
+        pk_test_read_alloc_failures(pk_mprof__read, "mprof", data, len);
+        pk_test_alloc_failures(write_case, &c);
+        pk_test_alloc_failures(summary_case, &c);
+        /* the chart, with brackets and as a flame chart */
+        c.flame = false;
+        pk_test_alloc_failures(chart_case, &c);
+        c.flame = true;
+        pk_test_alloc_failures(chart_case, &c);
+        fclose(c.sink);
+        pk_profile_free(c.full);
         free(data);
     }
     free_names(paths);

@@ -24,7 +24,6 @@
 #include <profkit/analysis.h>
 #include <profkit/profile.h>
 
-#include "alloc.h"
 #include "buf.h"
 #include "formats.h"
 #include "profile_eq.h"
@@ -1117,6 +1116,16 @@ static void test_pstats__round_trip(void **state)
     free_names(names);
 }
 
+/* Writes the profile ctx, marshal version 4. */
+static int write_case(void *ctx, pk_error *err)
+{
+    pk_buf out = PK_BUF_INIT;
+    int rc = pk_pstats__write(&out, ctx, 4, err);
+
+    pk_buf_dispose(&out);
+    return rc;
+}
+
 static void test_pstats__alloc_failures(void **state)
 {
     static const char *const files[] = {
@@ -1131,38 +1140,8 @@ static void test_pstats__alloc_failures(void **state)
         size_t len;
         uint8_t *data = load_sample(files[i], &len);
         pk_profile *full = read_ok(data, len);
-        long k;
-        int rc;
-
-        /* the reader */
-        for (k = 0;; k++) {
-            pk_profile *p;
-            pk_error err = PK_ERROR_INIT;
-            assert_int_equal(pk_profile_new(&p), PK_OK);
-            pk_alloc_fail_after(k);
-            rc = pk_pstats__read(p, data, len, &err);
-            pk_alloc_fail_after(-1);
-            pk_profile_free(p);
-            if (rc == PK_OK)
-                break;
-            assert_int_equal(rc, PK_ENOMEM);
-            assert_int_equal(err.code, PK_ENOMEM);
-            assert_true(k < 100000);
-        }
-        /* the writer */
-        for (k = 0;; k++) {
-            pk_buf out = PK_BUF_INIT;
-            pk_error err = PK_ERROR_INIT;
-            pk_alloc_fail_after(k);
-            rc = pk_pstats__write(&out, full, 4, &err);
-            pk_alloc_fail_after(-1);
-            pk_buf_dispose(&out);
-            if (rc == PK_OK)
-                break;
-            assert_int_equal(rc, PK_ENOMEM);
-            assert_int_equal(err.code, PK_ENOMEM);
-            assert_true(k < 100000);
-        }
+        pk_test_read_alloc_failures(pk_pstats__read, "pstats", data, len);
+        pk_test_alloc_failures(write_case, full);
         pk_profile_free(full);
         free(data);
     }
