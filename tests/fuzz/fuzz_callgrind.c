@@ -18,17 +18,12 @@
 
 #include <profkit/profkit.h>
 
+#include "fuzz_support.h"
 #include "profile_eq.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define EXACT_LIMIT 1125899906842624.0 /* 2^50 */
-
-static void fail(const char *what, const char *detail)
-{
-    fprintf(stderr, "fuzz_callgrind: %s%s%s\n", what, detail ? ": " : "", detail ? detail : "");
-    abort();
-}
 
 /* NULL: the writer refused (with a reason). */
 static char *write_cg(pk_profile *p, size_t *len)
@@ -50,7 +45,7 @@ static char *write_cg(pk_profile *p, size_t *len)
         return NULL;
     }
     if (rc != PK_OK)
-        fail("writing failed", err.msg);
+        pk_fuzz_fail("writing failed", err.msg);
     return buf;
 }
 
@@ -78,29 +73,25 @@ static bool same_text(const char *a, const char *b)
 
 static void round_trip(pk_profile *p)
 {
-    pk_read_opts ro = PK_READ_OPTS_INIT;
-    pk_error err = PK_ERROR_INIT;
     pk_profile *back = NULL;
     size_t l1 = 0, l2 = 0;
     char *w1 = write_cg(p, &l1), *w2, why[128];
 
     if (!w1)
         return;
-    ro.format = PK_FORMAT_CALLGRIND;
-    if (pk_read_buffer(&back, w1, l1, "round-trip", &ro, &err) != PK_OK)
-        fail("reading back failed", err.msg);
+    back = pk_fuzz_read_back(w1, l1, PK_FORMAT_CALLGRIND);
     if (exact_range(p)) {
         if (!pk_test_profiles_equal(p, back, why, sizeof why))
-            fail("round trip changed the functions", why);
+            pk_fuzz_fail("round trip changed the functions", why);
         if (pk_profile_func_count(p) != pk_profile_func_count(back) ||
             pk_profile_total_time(p) != pk_profile_total_time(back) ||
             !same_text(pk_profile_cost_name(p), pk_profile_cost_name(back)) ||
             pk_profile_cost_per_second(p) != pk_profile_cost_per_second(back) ||
             !same_text(pk_profile_command(p), pk_profile_command(back)))
-            fail("round trip changed the totals, unit or command", NULL);
+            pk_fuzz_fail("round trip changed the totals, unit or command", NULL);
         w2 = write_cg(back, &l2);
         if (!w2 || l1 != l2 || memcmp(w1, w2, l1) != 0)
-            fail("writing the re-read profile gave other bytes", NULL);
+            pk_fuzz_fail("writing the re-read profile gave other bytes", NULL);
         free(w2);
     }
     pk_profile_free(back);
@@ -109,17 +100,10 @@ static void round_trip(pk_profile *p)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    pk_read_opts ro = PK_READ_OPTS_INIT;
-    pk_error err = PK_ERROR_INIT;
-    pk_profile *p = NULL;
+    pk_profile *p = pk_fuzz_read(data, size, PK_FORMAT_CALLGRIND);
 
-    ro.format = PK_FORMAT_CALLGRIND;
-    ro.max_input = (size_t)64 << 20;
-    if (pk_read_buffer(&p, data, size, "fuzz", &ro, &err) != PK_OK) {
-        if (err.code == PK_OK || err.msg[0] == '\0')
-            abort(); /* a failure must explain itself */
+    if (!p)
         return 0;
-    }
     round_trip(p);
     pk_profile_free(p);
     return 0;

@@ -13,6 +13,8 @@
 
 #include <profkit/profkit.h>
 
+#include "fuzz_support.h"
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void render_all(const pk_diff *d, const uint32_t *rows, size_t n)
@@ -132,13 +134,10 @@ static void graph_against_itself(pk_profile *p)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    pk_read_opts ro = PK_READ_OPTS_INIT;
-    pk_error err = PK_ERROR_INIT;
-    pk_profile *p = NULL, *empty = NULL;
+    pk_profile *p = pk_fuzz_read(data, size, PK_FORMAT_AUTO), *empty = NULL;
 
-    ro.max_input = (size_t)64 << 20;
-    if (pk_read_buffer(&p, data, size, "fuzz", &ro, &err) != PK_OK)
-        return 0; /* the readers' own targets check their failures */
+    if (!p)
+        return 0;
     if (pk_profile_new(&empty) != PK_OK)
         abort();
     against_itself(p);

@@ -13,39 +13,18 @@
 
 #include <profkit/profkit.h>
 
+#include "fuzz_support.h"
 #include "profile_eq.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+/* p written as format (which must work). */
 static char *write_as(pk_profile *p, pk_format format, size_t *len)
 {
     pk_write_opts wo = PK_WRITE_OPTS_INIT;
-    pk_error err = PK_ERROR_INIT;
-    char *buf = NULL;
-    FILE *f = open_memstream(&buf, len);
 
-    if (!f)
-        abort();
     wo.format = format;
-    if (pk_write(f, p, &wo, &err) != PK_OK || fclose(f) != 0) {
-        fprintf(stderr, "writing %s failed: %s\n", pk_format_name(format), err.msg);
-        abort();
-    }
-    return buf;
-}
-
-static pk_profile *read_back(const char *buf, size_t len)
-{
-    pk_read_opts ro = PK_READ_OPTS_INIT;
-    pk_error err = PK_ERROR_INIT;
-    pk_profile *p = NULL;
-
-    ro.format = PK_FORMAT_PPROF;
-    if (pk_read_buffer(&p, buf, len, "round-trip", &ro, &err) != PK_OK) {
-        fprintf(stderr, "reading back failed: %s\n", err.msg);
-        abort();
-    }
-    return p;
+    return pk_fuzz_write(p, &wo, len);
 }
 
 /* Both profiles' stacks as folded text (every stack and its value) are
@@ -77,22 +56,15 @@ static bool exact_values(const pk_profile *p)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    pk_read_opts ro = PK_READ_OPTS_INIT;
-    pk_error err = PK_ERROR_INIT;
-    pk_profile *p = NULL, *back;
+    pk_profile *p = pk_fuzz_read(data, size, PK_FORMAT_PPROF), *back;
     char why[200] = "";
     char *w1, *w2;
     size_t l1, l2;
 
-    ro.format = PK_FORMAT_PPROF;
-    ro.max_input = (size_t)64 << 20;
-    if (pk_read_buffer(&p, data, size, "fuzz", &ro, &err) != PK_OK) {
-        if (err.code == PK_OK || err.msg[0] == '\0')
-            abort(); /* a failure must explain itself */
+    if (!p)
         return 0;
-    }
     w1 = write_as(p, PK_FORMAT_PPROF, &l1);
-    back = read_back(w1, l1);
+    back = pk_fuzz_read_back(w1, l1, PK_FORMAT_PPROF);
     if (!exact_values(p)) {
         pk_profile_free(back);
         pk_profile_free(p);

@@ -16,6 +16,8 @@
 
 #include <profkit/profkit.h>
 
+#include "fuzz_support.h"
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define MAX_DEPTH 64
@@ -180,24 +182,19 @@ static bool strict_json(const char *text, size_t len)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    pk_read_opts ro = PK_READ_OPTS_INIT;
     pk_write_opts wo = PK_WRITE_OPTS_INIT;
     pk_error err = PK_ERROR_INIT;
-    pk_profile *p = NULL;
+    /* Anything not detected is read as folded: names with any bytes. */
+    pk_format format = pk_detect_format(data, size) == PK_FORMAT_AUTO ? PK_FORMAT_FOLDED
+                                                                        : PK_FORMAT_AUTO;
+    pk_profile *p = pk_fuzz_read(data, size, format);
     char *buf = NULL;
     size_t len = 0;
     FILE *f;
     int rc;
 
-    ro.max_input = (size_t)64 << 20;
-    /* Anything not detected is read as folded: names with any bytes. */
-    if (pk_detect_format(data, size) == PK_FORMAT_AUTO)
-        ro.format = PK_FORMAT_FOLDED;
-    if (pk_read_buffer(&p, data, size, "fuzz", &ro, &err) != PK_OK) {
-        if (err.code == PK_OK || err.msg[0] == '\0')
-            abort(); /* a failure must explain itself */
+    if (!p)
         return 0;
-    }
     f = open_memstream(&buf, &len);
     if (!f)
         abort();
