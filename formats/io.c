@@ -13,6 +13,7 @@
 #include "alloc.h"
 #include "buf.h"
 #include "formats.h"
+#include "zalloc.h"
 
 #define READ_CHUNK ((size_t)1 << 16)
 
@@ -112,21 +113,6 @@ static bool is_gzip(const uint8_t *buf, size_t len)
     return len >= 2 && buf[0] == 0x1f && buf[1] == 0x8b;
 }
 
-/* zlib allocates through pk_malloc too, so that allocation-failure tests
- * reach its failures. */
-static voidpf zlib_alloc(voidpf opaque, uInt items, uInt size)
-{
-    size_t n;
-    (void)opaque;
-    return pk_size_mul(&n, items, size) ? pk_malloc(n) : Z_NULL;
-}
-
-static void zlib_free(voidpf opaque, voidpf p)
-{
-    (void)opaque;
-    pk_free(p);
-}
-
 /* Inflates one or more concatenated gzip members into out, at most max
  * bytes: a small file cannot expand into gigabytes (a zip bomb). */
 static int gunzip(pk_buf *out, const uint8_t *in, size_t len, size_t max,
@@ -137,8 +123,7 @@ static int gunzip(pk_buf *out, const uint8_t *in, size_t len, size_t max,
     int rc = PK_OK;
 
     memset(&z, 0, sizeof z);
-    z.zalloc = zlib_alloc;
-    z.zfree = zlib_free;
+    pk_zlib_use_pk_alloc(&z);
     if (inflateInit2(&z, 16 + MAX_WBITS) != Z_OK)
         return pk_error_set(err, PK_ENOMEM, "gzip", -1, "out of memory starting zlib");
     z.next_in = (Bytef *)(uintptr_t)in;

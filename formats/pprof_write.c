@@ -27,6 +27,7 @@
 #include "round.h"
 #include "protobuf.h"
 #include "stacks_walk.h"
+#include "zalloc.h"
 
 #define FORMAT "pprof"
 #define APPROX_MIN_FRACTION 1e-5 /* what prof-flame drops from approximate stacks */
@@ -261,19 +262,6 @@ static void put_strings(pw *w)
 
 /* ---- gzip ---- */
 
-static voidpf z_alloc(voidpf opaque, uInt items, uInt size)
-{
-    size_t n;
-    (void)opaque;
-    return pk_size_mul(&n, items, size) ? pk_malloc(n) : NULL;
-}
-
-static void z_free(voidpf opaque, voidpf ptr)
-{
-    (void)opaque;
-    pk_free(ptr);
-}
-
 /* Appends in to out as one gzip member (mtime 0: the same bytes each run). */
 static int gzip_into(pk_buf *out, const pk_buf *in, pk_error *err)
 {
@@ -281,8 +269,7 @@ static int gzip_into(pk_buf *out, const pk_buf *in, pk_error *err)
     int zrc;
 
     memset(&z, 0, sizeof z);
-    z.zalloc = z_alloc;
-    z.zfree = z_free;
+    pk_zlib_use_pk_alloc(&z);
     if (deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 16 + MAX_WBITS, 8,
                      Z_DEFAULT_STRATEGY) != Z_OK)
         return pk_error_set(err, PK_ENOMEM, FORMAT, -1, "out of memory compressing");
