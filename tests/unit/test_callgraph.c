@@ -13,41 +13,10 @@
 #include <profkit/callgraph.h>
 #include <profkit/profkit.h>
 
+#include "test_build.h"
 #include "test_files.h"
 
-#if defined(__SANITIZE_ADDRESS__)
-/* Graphviz and the font libraries it loads keep allocations until exit
- * (see tests/golden/prof2dot/lsan.supp); they are not profkit's. */
-const char *__lsan_default_suppressions(void);
-const char *__lsan_default_suppressions(void)
-{
-    return "leak:gvPluginList\nleak:libgvc.so\nleak:libfontconfig.so\nleak:libpango\n"
-           "leak:libcairo\nleak:libgvplugin\n";
-}
-#endif
-
 /* ---- building profiles ---- */
-
-static pk_str intern(pk_profile *p, const char *s)
-{
-    pk_str id;
-    assert_int_equal(pk_profile_intern(&id, p, s, strlen(s)), PK_OK);
-    return id;
-}
-
-static uint32_t func(pk_profile *p, const char *file, int64_t line, const char *name,
-                     int64_t nc, double tt, double ct)
-{
-    uint32_t f;
-    pk_func *fn;
-    assert_int_equal(pk_profile_func_get(&f, NULL, p, intern(p, file), line, intern(p, name)),
-                     PK_OK);
-    fn = pk_profile_func(p, f);
-    fn->stats.ncalls = fn->stats.pcalls = nc;
-    fn->stats.tottime = tt;
-    fn->stats.cumtime = ct;
-    return f;
-}
 
 /* cProfile's caller tuple (nc, cc, tt, ct). */
 static void edge(pk_profile *p, uint32_t caller, uint32_t callee, int64_t nc, int64_t cc,
@@ -138,9 +107,9 @@ static pk_regex *regex(const char *pattern)
 static void test_callgraph__ids_follow_the_stats_walk(void **state)
 {
     pk_profile *p = new_profile();
-    uint32_t a = func(p, "a.py", 1, "a", 1, 0.1, 0.3);
-    uint32_t b = func(p, "b.py", 1, "b", 1, 0.1, 0.2);
-    uint32_t c = func(p, "c.py", 1, "c", 1, 0.1, 0.5);
+    uint32_t a = pk_test_func(p, "a.py", 1, "a", 1, 0.1, 0.3);
+    uint32_t b = pk_test_func(p, "b.py", 1, "b", 1, 0.1, 0.2);
+    uint32_t c = pk_test_func(p, "c.py", 1, "c", 1, 0.1, 0.5);
     pk_callgraph *g;
     (void)state;
     edge(p, c, a, 1, 1, 0.3);
@@ -162,10 +131,10 @@ static void test_callgraph__names_drop_directories_and_extensions(void **state)
     pk_profile *p = new_profile();
     pk_callgraph *g;
     (void)state;
-    func(p, "/usr/lib/python3.11/json/decoder.py", 332, "decode", 1, 0.1, 0.1);
-    func(p, "~", 0, "<built-in method builtins.len>", 1, 0.1, 0.1);
-    func(p, "dir.d/.hidden", 7, "f", 1, 0.1, 0.1);
-    func(p, "a.tar.gz", 8, "g", 1, 0.1, 0.1);
+    pk_test_func(p, "/usr/lib/python3.11/json/decoder.py", 332, "decode", 1, 0.1, 0.1);
+    pk_test_func(p, "~", 0, "<built-in method builtins.len>", 1, 0.1, 0.1);
+    pk_test_func(p, "dir.d/.hidden", 7, "f", 1, 0.1, 0.1);
+    pk_test_func(p, "a.tar.gz", 8, "g", 1, 0.1, 0.1);
     g = build(p);
     assert_string_equal(pk_callgraph_node_name(g, 0), "decoder:332:decode");
     assert_string_equal(pk_callgraph_node_name(g, 1), "~:0:<built-in method builtins.len>");
@@ -179,8 +148,8 @@ static void test_callgraph__names_drop_directories_and_extensions(void **state)
 static void test_callgraph__ratios_and_edge_counts(void **state)
 {
     pk_profile *p = new_profile();
-    uint32_t a = func(p, "m.py", 1, "a", 10, 1.0, 4.0);
-    uint32_t b = func(p, "m.py", 2, "b", 5, 2.0, 3.0);
+    uint32_t a = pk_test_func(p, "m.py", 1, "a", 10, 1.0, 4.0);
+    uint32_t b = pk_test_func(p, "m.py", 2, "b", 5, 2.0, 3.0);
     pk_callgraph *g;
     const pk_cg_edge *e;
     (void)state;
@@ -207,9 +176,9 @@ static void test_callgraph__ratios_and_edge_counts(void **state)
 static void test_callgraph__count_only_edges(void **state)
 {
     pk_profile *p = new_profile();
-    uint32_t x = func(p, "m.py", 1, "x", 1, 1.0, 10.0);
-    uint32_t y = func(p, "m.py", 2, "y", 8, 1.0, 4.0);
-    uint32_t z = func(p, "m.py", 3, "z", 1, 1.0, 1.0);
+    uint32_t x = pk_test_func(p, "m.py", 1, "x", 1, 1.0, 10.0);
+    uint32_t y = pk_test_func(p, "m.py", 2, "y", 8, 1.0, 4.0);
+    uint32_t z = pk_test_func(p, "m.py", 3, "z", 1, 1.0, 1.0);
     uint32_t e;
     pk_callgraph *g;
     (void)state;
@@ -229,9 +198,9 @@ static void test_callgraph__count_only_edges(void **state)
     pk_profile_free(p);
 
     p = new_profile();
-    x = func(p, "m.py", 1, "x", 1, 1.0, 10.0);
-    y = func(p, "m.py", 2, "y", 8, 1.0, 4.0);
-    z = func(p, "m.py", 3, "z", 1, 1.0, 1.0);
+    x = pk_test_func(p, "m.py", 1, "x", 1, 1.0, 10.0);
+    y = pk_test_func(p, "m.py", 2, "y", 8, 1.0, 4.0);
+    z = pk_test_func(p, "m.py", 3, "z", 1, 1.0, 1.0);
     edge(p, z, y, 5, 5, 3.0);
     assert_int_equal(pk_profile_edge_get(&e, NULL, p, x, y), PK_OK);
     pk_profile_edge(p, e)->flags = PK_EDGE_COUNT_ONLY;
@@ -247,8 +216,8 @@ static void test_callgraph__count_only_edges(void **state)
 static void test_callgraph__caller_only_functions_have_no_stats(void **state)
 {
     pk_profile *p = new_profile();
-    uint32_t a = func(p, "m.py", 1, "a", 1, 1.0, 1.0);
-    uint32_t ghost = func(p, "m.py", 9, "ghost", 0, 0.0, 0.0);
+    uint32_t a = pk_test_func(p, "m.py", 1, "a", 1, 1.0, 1.0);
+    uint32_t ghost = pk_test_func(p, "m.py", 9, "ghost", 0, 0.0, 0.0);
     pk_cg_prune_opts o = PK_CG_PRUNE_OPTS_INIT;
     pk_callgraph *g;
     char *text;
@@ -292,15 +261,15 @@ static void test_callgraph__cycles_on_deep_graphs(void **state)
     assert_non_null(ring);
     for (i = 0; i < CHAIN; i++) {
         chain_name(name, sizeof name, "f", i);
-        chain[i] = func(p, "chain.py", (int64_t)i, name, 1, 1e-6, 1.0);
+        chain[i] = pk_test_func(p, "chain.py", (int64_t)i, name, 1, 1e-6, 1.0);
     }
     for (i = 0; i < RING; i++) {
         chain_name(name, sizeof name, "r", i);
-        ring[i] = func(p, "ring.py", (int64_t)i, name, 1, 1e-6, 1.0);
+        ring[i] = pk_test_func(p, "ring.py", (int64_t)i, name, 1, 1e-6, 1.0);
     }
-    self = func(p, "m.py", 1, "self", 3, 1.0, 1.0);
-    even = func(p, "m.py", 2, "even", 3, 1.0, 1.0);
-    odd = func(p, "m.py", 3, "odd", 3, 1.0, 1.0);
+    self = pk_test_func(p, "m.py", 1, "self", 3, 1.0, 1.0);
+    even = pk_test_func(p, "m.py", 2, "even", 3, 1.0, 1.0);
+    odd = pk_test_func(p, "m.py", 3, "odd", 3, 1.0, 1.0);
     for (i = 0; i + 1 < CHAIN; i++)
         edge(p, chain[i], chain[i + 1], 1, 1, 1.0);
     for (i = 0; i < RING; i++)
@@ -356,10 +325,10 @@ static void test_callgraph__cycles_on_deep_graphs(void **state)
 static pk_profile *small_tree(void)
 {
     pk_profile *p = new_profile();
-    uint32_t main_ = func(p, "t.py", 1, "main", 1, 0.1, 1.0);
-    uint32_t big = func(p, "t.py", 2, "big", 2, 0.6, 0.8);
-    uint32_t small = func(p, "t.py", 3, "small", 3, 0.1, 0.1);
-    uint32_t tiny = func(p, "t.py", 4, "tiny", 4, 0.004, 0.004);
+    uint32_t main_ = pk_test_func(p, "t.py", 1, "main", 1, 0.1, 1.0);
+    uint32_t big = pk_test_func(p, "t.py", 2, "big", 2, 0.6, 0.8);
+    uint32_t small = pk_test_func(p, "t.py", 3, "small", 3, 0.1, 0.1);
+    uint32_t tiny = pk_test_func(p, "t.py", 4, "tiny", 4, 0.004, 0.004);
     pk_profile_set_total_time(p, 0.804);
     edge(p, main_, big, 2, 2, 0.8);
     edge(p, main_, small, 3, 3, 0.1);
@@ -468,10 +437,10 @@ static void test_callgraph__roots_leaves_and_globs(void **state)
 static void test_callgraph__glob_picks_the_last_of_one_name(void **state)
 {
     pk_profile *p = new_profile();
-    uint32_t a1 = func(p, "a/x.py", 1, "f", 1, 0.1, 0.5);
-    uint32_t a2 = func(p, "b/x.py", 1, "f", 1, 0.1, 0.5);
-    uint32_t c1 = func(p, "c.py", 1, "c1", 1, 0.1, 0.1);
-    uint32_t c2 = func(p, "c.py", 2, "c2", 1, 0.1, 0.1);
+    uint32_t a1 = pk_test_func(p, "a/x.py", 1, "f", 1, 0.1, 0.5);
+    uint32_t a2 = pk_test_func(p, "b/x.py", 1, "f", 1, 0.1, 0.5);
+    uint32_t c1 = pk_test_func(p, "c.py", 1, "c1", 1, 0.1, 0.1);
+    uint32_t c2 = pk_test_func(p, "c.py", 2, "c2", 1, 0.1, 0.1);
     pk_cg_prune_opts o = PK_CG_PRUNE_OPTS_INIT;
     pk_callgraph *g;
     (void)state;
@@ -509,11 +478,11 @@ static void test_callgraph__max_nodes_keeps_the_heaviest(void **state)
 static void test_callgraph__hide_links_callers_to_callees(void **state)
 {
     pk_profile *p = new_profile();
-    uint32_t a = func(p, "m.py", 1, "a", 1, 1.0, 5.0);
-    uint32_t b = func(p, "m.py", 2, "b", 1, 1.0, 2.0);
-    uint32_t h = func(p, "m.py", 3, "hidden", 2, 0.0, 4.0);
-    uint32_t c = func(p, "m.py", 4, "c", 5, 3.0, 3.0);
-    uint32_t d = func(p, "m.py", 5, "d", 1, 2.0, 2.0);
+    uint32_t a = pk_test_func(p, "m.py", 1, "a", 1, 1.0, 5.0);
+    uint32_t b = pk_test_func(p, "m.py", 2, "b", 1, 1.0, 2.0);
+    uint32_t h = pk_test_func(p, "m.py", 3, "hidden", 2, 0.0, 4.0);
+    uint32_t c = pk_test_func(p, "m.py", 4, "c", 5, 3.0, 3.0);
+    uint32_t d = pk_test_func(p, "m.py", 5, "d", 1, 2.0, 2.0);
     pk_regex *re = regex("hid+en$");
     pk_callgraph *g;
     const pk_cg_edge *e;
@@ -549,10 +518,10 @@ static void test_callgraph__hide_links_callers_to_callees(void **state)
 static void test_callgraph__hide_collapses_chains(void **state)
 {
     pk_profile *p = new_profile();
-    uint32_t a = func(p, "m.py", 1, "a", 1, 1.0, 3.0);
-    uint32_t w1 = func(p, "w.py", 1, "wrap1", 1, 0.0, 2.0);
-    uint32_t w2 = func(p, "w.py", 2, "wrap2", 1, 0.0, 2.0);
-    uint32_t z = func(p, "m.py", 2, "z", 1, 2.0, 2.0);
+    uint32_t a = pk_test_func(p, "m.py", 1, "a", 1, 1.0, 3.0);
+    uint32_t w1 = pk_test_func(p, "w.py", 1, "wrap1", 1, 0.0, 2.0);
+    uint32_t w2 = pk_test_func(p, "w.py", 2, "wrap2", 1, 0.0, 2.0);
+    uint32_t z = pk_test_func(p, "m.py", 2, "z", 1, 2.0, 2.0);
     pk_regex *re = regex("^w:");
     pk_callgraph *g;
     size_t nodes, edges;
@@ -602,10 +571,10 @@ static void test_callgraph__focus_keeps_ancestors_and_descendants(void **state)
 static pk_profile *odd_names(void)
 {
     pk_profile *p = new_profile();
-    uint32_t f0 = func(p, "dir/we\"ird\\file.py", 3, "na\tme", 3, 0.25, 0.5);
-    uint32_t f1 = func(p, "graph", 1, "main", 1, 0.125, 1.0);
-    uint32_t f2 = func(p, "abc", 2, "f", 4, 0.5, 0.5);
-    uint32_t f3 = func(p, "0x1", 5, "<lambda>", 1, 0.0625, 0.0625);
+    uint32_t f0 = pk_test_func(p, "dir/we\"ird\\file.py", 3, "na\tme", 3, 0.25, 0.5);
+    uint32_t f1 = pk_test_func(p, "graph", 1, "main", 1, 0.125, 1.0);
+    uint32_t f2 = pk_test_func(p, "abc", 2, "f", 4, 0.5, 0.5);
+    uint32_t f3 = pk_test_func(p, "0x1", 5, "<lambda>", 1, 0.0625, 0.0625);
     pk_profile_func(p, f2)->stats.pcalls = 2;
     edge(p, f1, f0, 3, 3, 0.5);
     edge(p, f1, f2, 1, 1, 0.4375);
@@ -667,11 +636,11 @@ static void test_callgraph__dot_strips_wraps_and_cuts_names(void **state)
     (void)state;
     memset(long_name, 'x', 5000);
     long_name[5000] = '\0';
-    func(p, "mod.py", 12, "std::vector<std::pair<int, int> > make(int, char) const", 1, 1, 1);
-    func(p, "~", 0, "<method 'disable' of '_lsprof.Profiler' objects>", 1, 1, 1);
-    func(p, "x.py", 1, "well-known-hyphenated-words and more-words here, ok", 1, 1, 1);
-    func(p, "m.py", 2, "tabs\there\tand there and some more text", 1, 1, 1);
-    func(p, "l.py", 3, long_name, 1, 1, 1);
+    pk_test_func(p, "mod.py", 12, "std::vector<std::pair<int, int> > make(int, char) const", 1, 1, 1);
+    pk_test_func(p, "~", 0, "<method 'disable' of '_lsprof.Profiler' objects>", 1, 1, 1);
+    pk_test_func(p, "x.py", 1, "well-known-hyphenated-words and more-words here, ok", 1, 1, 1);
+    pk_test_func(p, "m.py", 2, "tabs\there\tand there and some more text", 1, 1, 1);
+    pk_test_func(p, "l.py", 3, long_name, 1, 1, 1);
     g = build(p);
 
     o.strip = true;

@@ -15,42 +15,19 @@
 
 #include <profkit/profkit.h>
 
+#include "test_build.h"
 #include "test_files.h"
 
 #define SAMPLES PK_SOURCE_ROOT "/samples"
 
-#if defined(__SANITIZE_ADDRESS__)
-/* Graphviz keeps allocations until exit; they are not profkit's. */
-const char *__lsan_default_suppressions(void);
-const char *__lsan_default_suppressions(void)
-{
-    return "leak:gvPluginList\nleak:libgvc.so\nleak:libfontconfig.so\nleak:libpango\n"
-           "leak:libcairo\nleak:libgvplugin\n";
-}
-#endif
-
 /* ---- building profiles ---- */
 
-static pk_str intern(pk_profile *p, const char *s)
-{
-    pk_str id;
-    assert_int_equal(pk_profile_intern(&id, p, s, strlen(s)), PK_OK);
-    return id;
-}
-
+/* pk_test_func, keeping the profile's total time the sum of tottime. */
 static uint32_t func(pk_profile *p, const char *file, int64_t line, const char *name,
                      int64_t nc, double tt, double ct)
 {
-    uint32_t f;
-    pk_func *fn;
-    assert_int_equal(pk_profile_func_get(&f, NULL, p, intern(p, file), line, intern(p, name)),
-                     PK_OK);
-    fn = pk_profile_func(p, f);
-    fn->stats.ncalls = fn->stats.pcalls = nc;
-    fn->stats.tottime = tt;
-    fn->stats.cumtime = ct;
     pk_profile_set_total_time(p, pk_profile_total_time(p) + tt);
-    return f;
+    return pk_test_func(p, file, line, name, nc, tt, ct);
 }
 
 static void edge(pk_profile *p, uint32_t caller, uint32_t callee, double ct)

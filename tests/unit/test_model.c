@@ -9,19 +9,13 @@
 
 #include <profkit/profkit.h>
 
+#include "test_build.h"
 #include "test_files.h"
-
-static pk_str intern(pk_profile *p, const char *s)
-{
-    pk_str id;
-    assert_int_equal(pk_profile_intern(&id, p, s, strlen(s)), PK_OK);
-    return id;
-}
 
 static uint32_t func(pk_profile *p, const char *file, int64_t line, const char *name)
 {
     uint32_t f;
-    assert_int_equal(pk_profile_func_get(&f, NULL, p, intern(p, file), line, intern(p, name)),
+    assert_int_equal(pk_profile_func_get(&f, NULL, p, pk_test_intern(p, file), line, pk_test_intern(p, name)),
                      PK_OK);
     return f;
 }
@@ -47,10 +41,10 @@ static void test_model__interning_returns_one_id_per_text(void **state)
     pk_profile *p;
     (void)state;
     assert_int_equal(pk_profile_new(&p), PK_OK);
-    assert_int_equal(intern(p, ""), PK_STR_EMPTY);
-    assert_int_equal(intern(p, "a.py"), intern(p, "a.py"));
-    assert_int_not_equal(intern(p, "a.py"), intern(p, "b.py"));
-    assert_string_equal(pk_profile_str(p, intern(p, "b.py")), "b.py");
+    assert_int_equal(pk_test_intern(p, ""), PK_STR_EMPTY);
+    assert_int_equal(pk_test_intern(p, "a.py"), pk_test_intern(p, "a.py"));
+    assert_int_not_equal(pk_test_intern(p, "a.py"), pk_test_intern(p, "b.py"));
+    assert_string_equal(pk_profile_str(p, pk_test_intern(p, "b.py")), "b.py");
     pk_profile_free(p);
 }
 
@@ -63,7 +57,7 @@ static void test_model__functions_keep_insertion_order(void **state)
     assert_int_equal(pk_profile_new(&p), PK_OK);
     assert_int_equal(func(p, "a.py", 1, "f"), 0);
     assert_int_equal(func(p, "a.py", 2, "f"), 1);
-    assert_int_equal(pk_profile_func_get(&f, &added, p, intern(p, "a.py"), 1, intern(p, "f")),
+    assert_int_equal(pk_profile_func_get(&f, &added, p, pk_test_intern(p, "a.py"), 1, pk_test_intern(p, "f")),
                      PK_OK);
     assert_int_equal(f, 0);
     assert_false(added);
