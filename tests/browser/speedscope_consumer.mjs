@@ -217,14 +217,23 @@ function serve(dir) {
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
 }
 
-async function sandwichRows(page) {
+async function sandwichRows(page, frameCount) {
   await page.getByText('Sandwich', { exact: false }).first().click();
   await page.waitForSelector('table tr');
+  // Only now tall enough that the table (a virtual list) draws every row.
+  // Loading at this height drew the flame chart into a 12000-pixel WebGL
+  // target, which software GL sometimes refused ("Assertion failed." in
+  // speedscope's framebuffer check, about 1 run in 45 on a busy machine).
+  await page.setViewportSize({ width: 1400, height: 12000 });
+  // Wait for the redraw at that height; a short table is then the check's to report.
+  await page.waitForFunction((n) => Array.from(document.querySelectorAll('table tr'))
+    .filter((r) => r.querySelectorAll('td').length >= 3).length >= n, frameCount, { timeout: 20000 })
+    .catch(() => {});
   return page.evaluate(() => Array.from(document.querySelectorAll('table tr')).map((r) =>
     Array.from(r.querySelectorAll('td')).map((c) => c.innerText.trim())).filter((c) => c.length >= 3));
 }
 
-async function inBrowser(chromium, dir, fileName) {
+async function inBrowser(chromium, dir, fileName, frameCount) {
   const server = await serve(dir);
   const port = server.address().port;
   const context = await chromium.launchPersistentContext(path.join(dir, 'chromium'), {
@@ -235,20 +244,23 @@ async function inBrowser(chromium, dir, fileName) {
   });
   try {
     const page = await context.newPage();
-    // Tall enough that the Sandwich table (a virtual list) draws every row.
-    await page.setViewportSize({ width: 1400, height: 12000 });
+    await page.setViewportSize({ width: 1400, height: 900 });
     const errors = [];
     const logs = [];
-    page.on('pageerror', (e) => errors.push(String(e)));
+    let phase = 'loading';
+    // Say when and where an error came: a bare "Assertion failed." names nothing.
+    page.on('pageerror', (e) => errors.push(`${e} (while ${phase}) ${(e.stack || '').split('\n').slice(1, 4).join(' <- ')}`));
     page.on('console', (m) => logs.push(m.text()));
     const url = `http://127.0.0.1:${port}/profiles/${fileName}`;
     await page.goto(`http://127.0.0.1:${port}/index.html#profileURL=${encodeURIComponent(url)}`);
     await page.getByText('Export').waitFor({ timeout: 60000 });
     const toolbar = await page.textContent('body');
+    phase = 'exporting';
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByText('Export').click()]);
     const exportedPath = path.join(dir, 'exported.json');
     await download.saveAs(exportedPath);
-    const rows = await sandwichRows(page);
+    phase = 'showing the Sandwich view';
+    const rows = await sandwichRows(page, frameCount);
     return { errors, logs, toolbar, exported: JSON.parse(fs.readFileSync(exportedPath, 'utf8')), rows };
   } finally {
     await context.close();
@@ -309,7 +321,7 @@ async function main() {
       check(ours.length === 0, `our samples (root-first) give the folded counts ${ours.slice(0, 3).join('; ')}`);
     }
 
-    const shown = await inBrowser(chromium, dir, fileName);
+    const shown = await inBrowser(chromium, dir, fileName, expected.size);
     check(shown.errors.length === 0, `speedscope loads it without script errors ${shown.errors.join('; ')}`);
     check(shown.logs.includes('Importing as speedscope json file'), 'speedscope imports it as a speedscope file');
     const profName = doc.profiles[0].name;
