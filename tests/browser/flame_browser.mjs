@@ -220,6 +220,9 @@ async function main() {
   });
   try {
     const page = await context.newPage();
+    // Playwright's 30 s default was too short once on a machine loaded ten
+    // times over (CI beside other builds): wait longer, fail only on a hang.
+    page.setDefaultTimeout(120000);
     const errors = [];
     page.on('pageerror', (e) => errors.push(String(e)));
     await page.goto(base);

@@ -227,7 +227,7 @@ async function sandwichRows(page, frameCount) {
   await page.setViewportSize({ width: 1400, height: 12000 });
   // Wait for the redraw at that height; a short table is then the check's to report.
   await page.waitForFunction((n) => Array.from(document.querySelectorAll('table tr'))
-    .filter((r) => r.querySelectorAll('td').length >= 3).length >= n, frameCount, { timeout: 20000 })
+    .filter((r) => r.querySelectorAll('td').length >= 3).length >= n, frameCount)
     .catch(() => {});
   return page.evaluate(() => Array.from(document.querySelectorAll('table tr')).map((r) =>
     Array.from(r.querySelectorAll('td')).map((c) => c.innerText.trim())).filter((c) => c.length >= 3));
@@ -244,6 +244,9 @@ async function inBrowser(chromium, dir, fileName, frameCount) {
   });
   try {
     const page = await context.newPage();
+    // Playwright's 30 s default was too short once on a machine loaded ten
+    // times over (CI beside other builds): wait longer, fail only on a hang.
+    page.setDefaultTimeout(120000);
     await page.setViewportSize({ width: 1400, height: 900 });
     const errors = [];
     const logs = [];
@@ -253,7 +256,7 @@ async function inBrowser(chromium, dir, fileName, frameCount) {
     page.on('console', (m) => logs.push(m.text()));
     const url = `http://127.0.0.1:${port}/profiles/${fileName}`;
     await page.goto(`http://127.0.0.1:${port}/index.html#profileURL=${encodeURIComponent(url)}`);
-    await page.getByText('Export').waitFor({ timeout: 60000 });
+    await page.getByText('Export').waitFor();
     const toolbar = await page.textContent('body');
     phase = 'exporting';
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByText('Export').click()]);
