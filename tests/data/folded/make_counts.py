@@ -7,7 +7,12 @@ flamegraph.pl adds them up (see flame_layout.c):
   sums like 0.1 + 0.2 are not 0.3) and frames of 12.5 samples whose end
   time, printed by Perl with %.15g, rounds to a label of 13;
 - huge_counts.folded: counts past 2^64, which Perl holds as doubles and
-  prints with 15 digits, next to ordinary ones.
+  prints with 15 digits, next to ordinary ones;
+- reverse_roots.folded: root frames that end in whitespace and a number
+  (thread names such as "worker 0", as samplers put the thread first),
+  which flamegraph.pl --reverse reads back as a first count (see
+  pk_stacks_reversed), with tabs, a fractional number, a root that is only
+  " 3", and lines whose roots do not end that way.
 
 Deterministic (fixed seed). The goldens come from flamegraph.pl itself
 (tests/golden/flame/regen.sh).
@@ -40,6 +45,13 @@ def huge():
             "main;other 3"]
 
 
+def reverse_roots():
+    return ["worker 0;run;work 10", "worker 0;run;idle 5", "worker 1;run;work 7",
+            "t\t5;leaf 3", " 3;x 2", "a 1.5;b 4", "x 1.;y 2", "x .5;y 2", "plain;c 9",
+            "main;d 1 2", "thread 12;;e 4", ";q 1", "worker 0;run;work 2.5", "same 7;z 0",
+            "MainThread;f 6"]
+
+
 def write(name, lines):
     with open(os.path.join(HERE, name), "w", encoding="ascii") as f:
         f.write("\n".join(lines) + "\n")
@@ -49,3 +61,4 @@ def write(name, lines):
 if __name__ == "__main__":
     write("fractional_counts.folded", fractional(random.Random(2026)))
     write("huge_counts.folded", huge())
+    write("reverse_roots.folded", reverse_roots())
