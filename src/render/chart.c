@@ -543,22 +543,27 @@ static size_t legend_count(const chart *ch, size_t capacity)
     return n < capacity ? n : capacity;
 }
 
+/* mprof plot's label for a run's memory line: its start in local time,
+ * "%d / %m / %Y - start at %H:%M:%S" and the milliseconds as mprof rounds
+ * them (the fraction of a second times 1000, rounded half to even, so
+ * ".1000" can happen), in the time zone of TZ as there. */
 static void start_text(char *buf, size_t n, double start)
 {
-    long long ms = llround(start * 1000.0);
-    time_t sec = (time_t)(ms / 1000);
+    double whole = floor(start);
+    time_t sec = (time_t)whole;
     struct tm tm;
-    char when[40] = "?";
+    char when[64] = "?";
 
-    if (gmtime_r(&sec, &tm))
-        strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", &tm);
-    snprintf(buf, n, "%s.%03lld UTC", when, ms % 1000);
+    if (localtime_r(&sec, &tm))
+        strftime(when, sizeof when, "%d / %m / %Y - start at %H:%M:%S", &tm);
+    snprintf(buf, n, "%s.%03d", when, (int)nearbyint((start - whole) * 1000.0));
 }
 
+/* mprof's " slope 0.12345" (MiB/s) after a series' label. */
 static void slope_text(char *buf, size_t n, const chart *ch, const fit *f)
 {
     if (ch->o->slope && f->ok)
-        snprintf(buf, n, ", slope %.5f MiB/s", f->slope);
+        snprintf(buf, n, " slope %.5f", f->slope);
     else
         buf[0] = '\0';
 }
@@ -575,7 +580,7 @@ static void series_item(const chart *ch, size_t k, legend_item *it)
             start_text(when, sizeof when, tr->start);
             it->color = line_color(i);
             if (ch->ntraces == 1)
-                snprintf(it->text, sizeof it->text, "memory, started %s%s", when, slope);
+                snprintf(it->text, sizeof it->text, "%s%s", when, slope);
             else if (tr->nruns > 1)
                 snprintf(it->text, sizeof it->text, "%.*s run %zu%s", MAX_LABEL, tr->path,
                          tr->run_no, slope);

@@ -12,7 +12,9 @@ For every sample in samples/mprof/ (and the test file with a spaced label):
   "peak X MiB" (X = the largest memory of MEM and FUNC lines, computed here
   from the .dat text, with 3 decimals), every function's name (full name in a
   tooltip, mprof's label in a text), every child as "child PID", and
-  the title (the command line, or -t);
+  the title (the command line, or -t), the memory line's legend as mprof
+  writes it ("21 / 11 / 2026 - start at 13:04:56.947", " slope X" with
+  --slope);
 - legend labels: for the samples and for 600 generated sets of dotted names
   (empty parts, one part, shared suffixes, names that are suffixes of
   others), each function's label is what mprof's own function_labels()
@@ -26,12 +28,14 @@ Prints `N passed, M failed` last; exit status 1 if M > 0.
 
 import argparse
 import json
+import math
 import os
 import random
 import struct
 import subprocess
 import sys
 import tempfile
+import time
 import xml.etree.ElementTree as ET
 import zlib
 
@@ -69,6 +73,26 @@ def parse_dat(path):
             name = " ".join(words[:len(words) - (5 if level else 4)])
             funcs.append((name, float(nums[0]), float(nums[2])))
     return runs, funcs
+
+
+def start_label(path):
+    """mprof plot's label for a file's memory line, as plot_file() makes it
+    (the tools run with TZ=UTC, so its localtime is gmtime here): the first
+    time among MEM samples and FUNC entries and exits."""
+    times = []
+    with open(os.path.join(ROOT, path), encoding="utf-8") as f:
+        for line in f:
+            kind, _, rest = line.rstrip("\n").partition(" ")
+            words = rest.split(" ")
+            if kind == "MEM":
+                times.append(float(words[1]))
+            elif kind == "FUNC":
+                level = len(words) >= 6 and words[-1].isdigit()
+                nums = words[-5:-1] if level else words[-4:]
+                times += [float(nums[1]), float(nums[3])]
+    g = min(times)
+    return (time.strftime("%d / %m / %Y - start at %H:%M:%S", time.gmtime(g))
+            + ".{0:03d}".format(int(round(math.modf(g)[0] * 1000))))
 
 
 # mprof's own function_labels(), run by the interpreter that has
@@ -190,6 +214,12 @@ def check_svg(res, tool, tmp, dat, labels):
         res.check(want_title in texts, what + ": no title %r" % want_title)
         if not one_run:
             continue
+        label = start_label(dat)
+        if "--slope" in extra:
+            res.check(any(t.startswith(label + " slope ") for t in texts),
+                      what + ": no legend %r followed by its slope" % label)
+        elif "--flame" not in extra:
+            res.check(label in texts, what + ": no legend %r" % label)
         for n in names:
             res.check(any(t.startswith(n + ":") for t in titles), what + ": no tooltip for " + n)
             if "--flame" not in extra and labels is not None:
