@@ -451,29 +451,42 @@ static bool load_stack_global(pk_pickle *pk, size_t at)
 
 /* ---- memo ---- */
 
+/* Python's memo is a table indexed by the PUT's number, holes allowed:
+ * pickle.py numbers its entries from 0, but Python 2's cPickle (which
+ * line_profiler 2.x used) from 1, and it skips objects it will not meet
+ * again. A hole is marked by this kind, which no value has. */
+#define MEMO_HOLE UINT8_MAX
+
 static bool memo_put(pk_pickle *pk, uint64_t idx, size_t at, const char *op)
 {
+    size_t old = pk->nmemo;
+
     if (!need(pk, 1, at, op))
         return false;
-    if (idx > pk->nmemo)
+    /* Every PUT costs at least two bytes, so a real index stays below the
+     * file's size; that also keeps the table linear in the input. */
+    if (idx >= pk->rd.len)
         return pk_pickle__fail(pk, PK_EFORMAT, at,
-                               "%s to memo index %llu skips entries (%zu stored)", op,
-                               (unsigned long long)idx, pk->nmemo);
-    if (idx == pk->nmemo) {
-        if (!pk_grow((void **)&pk->memo, &pk->memo_cap, pk->nmemo + 1, sizeof *pk->memo))
+                               "%s to memo index %llu, past the pickle's %zu bytes",
+                               op, (unsigned long long)idx, pk->rd.len);
+    if (idx >= old) {
+        if (!pk_grow((void **)&pk->memo, &pk->memo_cap, (size_t)idx + 1, sizeof *pk->memo))
             return nomem(pk, at);
-        pk->nmemo++;
+        for (; pk->nmemo <= idx; pk->nmemo++)
+            pk->memo[pk->nmemo].kind = MEMO_HOLE;
     }
+    if (pk->memo[idx].kind == MEMO_HOLE)
+        pk->nstored++;
     pk->memo[idx] = pk->stack[pk->nstack - 1];
     return true;
 }
 
 static bool memo_get(pk_pickle *pk, uint64_t idx, size_t at)
 {
-    if (idx >= pk->nmemo)
+    if (idx >= pk->nmemo || pk->memo[idx].kind == MEMO_HOLE)
         return pk_pickle__fail(pk, PK_EFORMAT, at,
                                "memo index %llu not stored yet (%zu entries)",
-                               (unsigned long long)idx, pk->nmemo);
+                               (unsigned long long)idx, pk->nstored);
     return push(pk, &pk->memo[idx]);
 }
 
@@ -776,7 +789,9 @@ static bool load_control(pk_pickle *pk, uint8_t op, size_t at)
         return true;
     }
     case OP_DUP: return need(pk, 1, at, "DUP") && push(pk, &pk->stack[pk->nstack - 1]);
-    case OP_MEMOIZE: return memo_put(pk, pk->nmemo, at, "MEMOIZE");
+    /* MEMOIZE stores at the number of entries, as _pickle.c does (with
+     * holes, that may be an index already used). */
+    case OP_MEMOIZE: return memo_put(pk, pk->nstored, at, "MEMOIZE");
     case OP_BINPUT: {
         uint8_t i = pk_rd_u8(r, at, "pickle BINPUT");
         return !r->failed && memo_put(pk, i, at, "BINPUT");

@@ -14,7 +14,7 @@
  * Bounds: every value costs at least one input byte, so the tables grow
  * at most linearly with the input; counts and lengths are checked against
  * the bytes left before anything is read or allocated; memo indices must
- * name an entry already stored (PUT) or the next one; the stack, the
+ * stay below the input's size (holes are allowed, as in Python); the stack, the
  * number of open MARKs and the BUILDs on one object (each copies a state
  * dict that the file can name again for two bytes) are capped.
  *
@@ -98,8 +98,9 @@ typedef struct pk_pickle {
     size_t nstack, stack_cap;
     size_t *marks;       /* stack heights at each open MARK */
     size_t nmarks, marks_cap;
-    pk_pval *memo;
+    pk_pval *memo;       /* indexed by PUT number, with holes */
     size_t nmemo, memo_cap;
+    size_t nstored;      /* memo entries that are not holes */
     pk_pval *titems;     /* items of every tuple, contiguous per tuple */
     size_t ntitems, titems_cap;
     pk_pseq *seqs;       /* lists, dicts and object attributes */

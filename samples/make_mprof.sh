@@ -37,6 +37,7 @@ run alloc_fine.dat -T 0.02 mem_alloc.py          # the same, sampled every 20 ms
 run alloc_twice.dat mem_alloc.py                 # two runs appended to one file
 run alloc_twice.dat mem_alloc.py
 run block.dat mem_block.py                       # profile.timestamp blocks (".label")
+run labels.dat mem_labels.py                     # names whose mprof plot labels collide
 run children_multi.dat -M mem_children.py        # -M: CHLD per child pid, no FUNC
 run children_incl.dat -C mem_children.py         # -C: children summed into MEM
 run subprocess_incl.dat -C mem_subprocess.py     # -C with subprocess.Popen children

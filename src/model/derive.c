@@ -502,11 +502,11 @@ typedef struct copier {
     pk_buf tail;
 } copier;
 
-static int copy_path(uint32_t *out, size_t *dropped_out, copier *c, uint32_t node,
-                     bool reverse)
+/* Puts src's path to node in c->path (root first, or reversed with the
+ * trailing empty frames dropped, their number in *dropped_out). */
+static int path_of(size_t *n_out, size_t *dropped_out, copier *c, uint32_t node, bool reverse)
 {
     size_t n, i, dropped = 0;
-    uint32_t at = PK_STACK_ROOT;
     int rc = pk_stacks__path(&c->path, &c->path_cap, &n, c->src, node);
 
     if (rc == PK_OK && reverse) {
@@ -520,18 +520,39 @@ static int copy_path(uint32_t *out, size_t *dropped_out, copier *c, uint32_t nod
             dropped++;
         }
     }
+    *n_out = n;
+    if (dropped_out)
+        *dropped_out = dropped;
+    return rc;
+}
+
+/* Makes the frames c->path[0, n) in dst, the last one named last_len
+ * bytes of its name when last_len is not SIZE_MAX; *out is dst's node. */
+static int intern_path(uint32_t *out, copier *c, size_t n, size_t last_len)
+{
+    uint32_t at = PK_STACK_ROOT;
+    int rc = PK_OK;
+    size_t i;
+
     for (i = 0; rc == PK_OK && i < n; i++) {
-        pk_str name = pk_stacks_name(c->src, c->path[i]);
-        pk_str dname;
-        rc = pk_profile_intern(&dname, c->dst, pk_profile_str(c->src, name),
-                               pk_profile_str_len(c->src, name));
+        pk_str name = pk_stacks_name(c->src, c->path[i]), dname;
+        size_t len = i + 1 == n && last_len != SIZE_MAX ? last_len
+                                                        : pk_profile_str_len(c->src, name);
+        rc = pk_profile_intern(&dname, c->dst, pk_profile_str(c->src, name), len);
         if (rc == PK_OK)
             rc = pk_stacks_child(&at, c->dst, at, dname);
     }
     *out = at;
-    if (dropped_out)
-        *dropped_out = dropped;
     return rc;
+}
+
+static int copy_path(uint32_t *out, size_t *dropped_out, copier *c, uint32_t node,
+                     bool reverse)
+{
+    size_t n;
+    int rc = path_of(&n, dropped_out, c, node, reverse);
+
+    return rc == PK_OK ? intern_path(out, c, n, SIZE_MAX) : rc;
 }
 
 static int copy_str(pk_str *out, pk_profile *dst, const char *s, size_t len)
@@ -595,53 +616,104 @@ int pk_stacks_merge_into(pk_profile *dst, pk_profile *src, pk_error *err)
     return rc == PK_OK ? PK_OK : oom(err);
 }
 
-/* The tail a reversed line gets: flamegraph.pl --reverse writes
- * "<reversed stack> <count>[ <count2>]"; empty frames that end up last
- * are dropped when it splits that stack again, leaving their ';'. */
-static int reversed_tail(pk_str *out, copier *c, const pk_stack_leaf *l, size_t semis)
+/* flamegraph.pl's \s on ASCII: space, \t \n \v \f \r. */
+static bool is_space(char c)
 {
-    char buf[PK_STACKS__TAIL_MAX];
-    const char *t;
-    size_t n = pk_stacks__tail_text(&t, buf, c->src, l), i;
-    pk_stacks__tail_parts tp;
-
-    c->tail.len = 0;
-    for (i = 0; i < semis; i++)
-        pk_buf_byte(&c->tail, ';');
-    if (!pk_stacks__parse_tail(&tp, t, n))
-        return PK_EINVAL;
-    pk_buf_byte(&c->tail, ' ');
-    pk_buf_append(&c->tail, tp.c1_text, tp.c1_len);
-    if (tp.two) {
-        pk_buf_byte(&c->tail, ' ');
-        pk_buf_append(&c->tail, tp.c2_text, tp.c2_len);
-    }
-    if (c->tail.failed)
-        return PK_ENOMEM;
-    return pk_profile_intern(out, c->dst, (const char *)c->tail.data, c->tail.len);
+    return c == ' ' || (c >= '\t' && c <= '\r');
 }
 
+/* Where a frame name ends in whitespace and a count, as the last frame of
+ * a reversed line can: the whitespace's offset, else SIZE_MAX. Only the
+ * last whitespace can start such an end. */
+static size_t count_at_end(const char *name, size_t len)
+{
+    size_t i = len;
+    double ignored;
+
+    while (i > 0 && !is_space(name[i - 1]))
+        i--;
+    if (i == 0 || !pk_stacks__parse_count(name + i, len - i, &ignored))
+        return SIZE_MAX;
+    return i - 1;
+}
+
+/*
+ * One reversed line. flamegraph.pl --reverse writes "<reversed stack>
+ * <count>[ <count2>]" and parses that text again, splitting the stack at
+ * ';' (Perl's split drops trailing empty frames, whose ';' stay in the
+ * text). A one-count line whose new last frame ends in whitespace and a
+ * number (a root frame such as "worker 0") is then read as a two-count
+ * line: the frame loses that number, which becomes the first count, and
+ * the graph turns differential. That is odd, but it is what flamegraph.pl
+ * draws, so it is reproduced; the line's text, which the sort uses, stays
+ * what flamegraph.pl sorted.
+ */
 static int reverse_leaf(copier *c, uint32_t leaf, uint32_t reps, bool by_run)
 {
     const pk_stack_leaf *l = pk_stacks_leaf(c->src, leaf);
     bool diff = (pk_stacks_flags(c->src) & PK_STACKS_DIFFERENTIAL) != 0;
-    double after = l->after, before = l->before, count, delta;
-    size_t semis;
-    uint32_t node;
+    uint32_t lines = by_run ? reps : l->lines, node;
+    size_t n = 0, semis = 0, cut = SIZE_MAX, last_len = SIZE_MAX, tn;
+    char buf[PK_STACKS__TAIL_MAX];
+    const char *t, *name = "";
+    size_t name_len = 0;
+    pk_stacks__tail_parts tp;
+    double after, before;
     pk_str tail;
-    bool has_delta;
-    int rc = copy_path(&node, &semis, c, l->node, true);
+    int rc = path_of(&n, &semis, c, l->node, true);
 
-    if (rc == PK_OK)
-        rc = reversed_tail(&tail, c, l, semis);
-    if (by_run) {
-        pk_stacks__line_counts(&count, &delta, &has_delta, c->src, l);
-        after = count * reps;
-        before = (count - delta) * reps;
+    tn = pk_stacks__tail_text(&t, buf, c->src, l);
+    if (rc == PK_OK && !pk_stacks__parse_tail(&tp, t, tn))
+        rc = PK_EINVAL;
+    if (rc == PK_OK && !tp.two && semis == 0 && n > 0) {
+        pk_str last = pk_stacks_name(c->src, c->path[n - 1]);
+        name = pk_profile_str(c->src, last);
+        name_len = pk_profile_str_len(c->src, last);
+        cut = count_at_end(name, name_len);
     }
-    return rc == PK_OK ? pk_stacks_add(c->dst, node, tail, by_run ? reps : l->lines, after,
-                                       before, diff)
-                       : rc;
+    if (cut != SIZE_MAX) {
+        last_len = cut;
+        if (cut == 0) { /* the frame was only " N": split drops it, and what it exposes */
+            do {
+                n--;
+                semis++;
+            } while (n > 0 && pk_profile_str_len(c->src, pk_stacks_name(c->src, c->path[n - 1])) == 0);
+            last_len = SIZE_MAX;
+        }
+    }
+    if (rc == PK_OK)
+        rc = intern_path(&node, c, n, last_len);
+    if (rc != PK_OK)
+        return rc;
+    c->tail.len = 0;
+    for (size_t i = 0; i < semis; i++)
+        pk_buf_byte(&c->tail, ';');
+    if (cut != SIZE_MAX) {
+        /* the frame's whitespace and number, then the count */
+        pk_buf_append(&c->tail, name + cut, name_len - cut);
+        pk_buf_byte(&c->tail, ' ');
+        pk_buf_append(&c->tail, tp.c1_text, tp.c1_len);
+        diff = true;
+        pk_stacks__parse_count(name + cut + 1, name_len - cut - 1, &before);
+        before *= lines;
+        after = tp.c1 * lines;
+    } else {
+        pk_buf_byte(&c->tail, ' ');
+        pk_buf_append(&c->tail, tp.c1_text, tp.c1_len);
+        if (tp.two) {
+            pk_buf_byte(&c->tail, ' ');
+            pk_buf_append(&c->tail, tp.c2_text, tp.c2_len);
+        }
+        double count, delta;
+        bool has_delta;
+        pk_stacks__line_counts(&count, &delta, &has_delta, c->src, l);
+        after = by_run ? count * reps : l->after;
+        before = by_run ? (count - delta) * reps : l->before;
+    }
+    if (c->tail.failed)
+        return PK_ENOMEM;
+    rc = pk_profile_intern(&tail, c->dst, (const char *)c->tail.data, c->tail.len);
+    return rc == PK_OK ? pk_stacks_add(c->dst, node, tail, lines, after, before, diff) : rc;
 }
 
 int pk_stacks_reversed(pk_profile **out, pk_profile *src, pk_error *err)

@@ -27,7 +27,6 @@
 #define ROW_PX 18.0
 #define MAX_FLAME_ROWS 32
 #define MAX_LABEL 240
-#define MAX_LABEL_LEVELS 64
 
 /* matplotlib's one-letter colours, as mprof picks them. */
 static const pk_rgb K = {0, 0, 0}, B = {0, 0, 1}, R = {1, 0, 0}, G = {0, 0.5, 0},
@@ -171,43 +170,6 @@ static void draw_text(pk_canvas *c, double x, double y, const char *s, double si
         fit_width(c, buf, size, max_w);
     if (buf[0])
         c->ops->text(c, x, y, buf, size, a, vertical, col);
-}
-
-/* ---- function labels, as mprof's function_labels() makes them ---- */
-
-/* The last `levels` dotted parts of name (all of it when it has fewer). */
-static const char *suffix(const char *name, size_t levels)
-{
-    const char *p = name + strlen(name);
-    while (p > name) {
-        if (p[-1] == '.' && --levels == 0)
-            return p;
-        p--;
-    }
-    return name;
-}
-
-/* Labels each function with the shortest dotted suffix no other function
- * shares. Quadratic, so only done for legends of modest size. */
-static void make_labels(const char *const *names, size_t n, size_t *levels)
-{
-    size_t i, j, round;
-
-    for (round = 0; round < MAX_LABEL_LEVELS; round++) {
-        bool changed = false;
-        for (i = 0; i < n; i++) {
-            for (j = i + 1; j < n; j++) {
-                if (strcmp(suffix(names[i], levels[i]), suffix(names[j], levels[j])) == 0 &&
-                    suffix(names[i], levels[i]) != names[i]) {
-                    levels[i]++;
-                    levels[j]++;
-                    changed = true;
-                }
-            }
-        }
-        if (!changed)
-            break;
-    }
 }
 
 /* ---- data ---- */
@@ -379,14 +341,14 @@ static int prepare_functions(chart *ch)
     size_t n = run->ncalls ? run->ncalls : 1, i, g;
     uint32_t *first = pk_calloc(n, sizeof *first);
     const char **names = pk_calloc(n, sizeof *names);
-    size_t *levels = pk_calloc(n, sizeof *levels);
+    const char **labels = pk_calloc(n, sizeof *labels);
     int rc = PK_ENOMEM;
 
     ch->group = pk_calloc(n, sizeof *ch->group);
     ch->labels = pk_calloc(n, sizeof *ch->labels);
     ch->group_calls = pk_calloc(n, sizeof *ch->group_calls);
     ch->group_time = pk_calloc(n, sizeof *ch->group_time);
-    if (first && names && levels && ch->group && ch->labels && ch->group_calls && ch->group_time)
+    if (first && names && labels && ch->group && ch->labels && ch->group_calls && ch->group_time)
         rc = pk_mem__group_calls(ch->group, first, &ch->ngroups, run);
     for (i = 0; rc == PK_OK && i < run->ncalls; i++) {
         if (run->calls[i].depth > ch->max_depth)
@@ -396,12 +358,14 @@ static int prepare_functions(chart *ch)
     }
     for (g = 0; rc == PK_OK && g < ch->ngroups; g++) {
         names[g] = pk_profile_str(tr->p, run->calls[first[g]].name);
-        levels[g] = 1;
+        labels[g] = names[g];
     }
+    /* mprof's labels; past 256 functions the legend lists only some, and
+     * the full names are kept */
     if (rc == PK_OK && ch->ngroups <= 256)
-        make_labels(names, ch->ngroups, levels);
+        rc = pk_mem__labels(labels, names, ch->ngroups);
     for (g = 0; rc == PK_OK && g < ch->ngroups; g++) {
-        const char *s = suffix(names[g], levels[g]);
+        const char *s = labels[g];
         size_t len = strlen(s);
         ch->labels[g] = pk_malloc(len + 1);
         if (!ch->labels[g])
@@ -411,7 +375,7 @@ static int prepare_functions(chart *ch)
     }
     pk_free(first);
     pk_free(names);
-    pk_free(levels);
+    pk_free(labels);
     return rc;
 }
 
@@ -579,22 +543,27 @@ static size_t legend_count(const chart *ch, size_t capacity)
     return n < capacity ? n : capacity;
 }
 
+/* mprof plot's label for a run's memory line: its start in local time,
+ * "%d / %m / %Y - start at %H:%M:%S" and the milliseconds as mprof rounds
+ * them (the fraction of a second times 1000, rounded half to even, so
+ * ".1000" can happen), in the time zone of TZ as there. */
 static void start_text(char *buf, size_t n, double start)
 {
-    long long ms = llround(start * 1000.0);
-    time_t sec = (time_t)(ms / 1000);
+    double whole = floor(start);
+    time_t sec = (time_t)whole;
     struct tm tm;
-    char when[40] = "?";
+    char when[64] = "?";
 
-    if (gmtime_r(&sec, &tm))
-        strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", &tm);
-    snprintf(buf, n, "%s.%03lld UTC", when, ms % 1000);
+    if (localtime_r(&sec, &tm))
+        strftime(when, sizeof when, "%d / %m / %Y - start at %H:%M:%S", &tm);
+    snprintf(buf, n, "%s.%03d", when, (int)nearbyint((start - whole) * 1000.0));
 }
 
+/* mprof's " slope 0.12345" (MiB/s) after a series' label. */
 static void slope_text(char *buf, size_t n, const chart *ch, const fit *f)
 {
     if (ch->o->slope && f->ok)
-        snprintf(buf, n, ", slope %.5f MiB/s", f->slope);
+        snprintf(buf, n, " slope %.5f", f->slope);
     else
         buf[0] = '\0';
 }
@@ -611,7 +580,7 @@ static void series_item(const chart *ch, size_t k, legend_item *it)
             start_text(when, sizeof when, tr->start);
             it->color = line_color(i);
             if (ch->ntraces == 1)
-                snprintf(it->text, sizeof it->text, "memory, started %s%s", when, slope);
+                snprintf(it->text, sizeof it->text, "%s%s", when, slope);
             else if (tr->nruns > 1)
                 snprintf(it->text, sizeof it->text, "%.*s run %zu%s", MAX_LABEL, tr->path,
                          tr->run_no, slope);

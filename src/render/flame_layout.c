@@ -21,6 +21,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "alloc.h"
@@ -115,6 +116,23 @@ static void recent_clear(recent_table *t)
     t->count = 0;
 }
 
+/* flamegraph.pl files a closed frame under the key "name;depth;etime" and
+ * later reads etime back out of that string. Perl prints a number that is
+ * not whole (a sum of fractional counts), or that is past the 64-bit
+ * integers, with %.15g, so the end it draws with is that rounding of the
+ * real one: a frame of 12.5 samples can be labelled 13, and one of 1e29
+ * samples ends where 1.23456789012346e+29 does. Whole numbers below 2^64
+ * are integers in Perl and print in full. */
+static double perl_key_time(double t)
+{
+    char buf[64];
+
+    if (t == floor(t) && fabs(t) < 18446744073709551616.0)
+        return t;
+    snprintf(buf, sizeof buf, "%.15g", t);
+    return strtod(buf, NULL);
+}
+
 static int emit(flow *f, size_t depth, double etime)
 {
     const open_frame *o = &f->open[depth];
@@ -141,8 +159,9 @@ static int emit(flow *f, size_t depth, double etime)
         if (!pk_grow((void **)&l->boxes, &l->cap, l->n + 1, sizeof *l->boxes))
             return PK_ENOMEM;
         box = (uint32_t)l->n;
-        l->boxes[l->n++] = (pk_flame_box){o->node, (uint32_t)depth, o->stime, etime, o->delta,
-                                          o->has_delta, o->delta_float};
+        l->boxes[l->n++] = (pk_flame_box){o->node, (uint32_t)depth, o->stime,
+                                          perl_key_time(etime), o->delta, o->has_delta,
+                                          o->delta_float};
     }
     return recent_add(&f->recent, name, (uint32_t)depth, box) ? PK_OK : PK_ENOMEM;
 }
@@ -197,9 +216,19 @@ static int visit_leaf(void *arg, uint32_t leaf)
     const pk_stack_leaf *l = pk_stacks_leaf(f->p, leaf);
     double count, delta;
     bool has_delta;
+    int rc;
 
     pk_stacks__line_counts(&count, &delta, &has_delta, f->p, l);
-    return flow_line(f, l->node, l->after, delta, has_delta, fractional(f->p, l));
+    if (l->lines < 2 || !fractional(f->p, l))
+        return flow_line(f, l->node, l->after, delta, has_delta, fractional(f->p, l));
+    /* Identical input lines with a fractional count: flamegraph.pl adds
+     * them one by one, and the rounding of that sum is not the rounding of
+     * lines x count (nor of the record's summed count). Whole counts sum
+     * exactly either way. */
+    rc = flow_line(f, l->node, count, delta, has_delta, true);
+    for (uint32_t i = 1; rc == PK_OK && i < l->lines; i++)
+        f->l->time += count;
+    return rc;
 }
 
 /* A narrow block, skipped by the walk: one line ending at node. */
@@ -219,7 +248,15 @@ static int flow_chart(flow *f)
         double count, delta;
         bool has_delta;
         pk_stacks__line_counts(&count, &delta, &has_delta, f->p, l);
-        rc = flow_line(f, l->node, count * runs[i].reps, delta, has_delta, fractional(f->p, l));
+        if (runs[i].reps < 2 || !fractional(f->p, l)) {
+            rc = flow_line(f, l->node, count * runs[i].reps, delta, has_delta,
+                           fractional(f->p, l));
+            continue;
+        }
+        /* fractional: one by one, as for identical lines in visit_leaf */
+        rc = flow_line(f, l->node, count, delta, has_delta, true);
+        for (uint32_t k = 1; rc == PK_OK && k < runs[i].reps; k++)
+            f->l->time += count;
     }
     return rc;
 }

@@ -14,4 +14,15 @@
 int pk_mem__group_calls(uint32_t *group, uint32_t *first, size_t *ngroups_out,
                         const pk_mem_run *r);
 
+/* Passes pk_mem__labels makes at most (mprof's loop has no cap). */
+#define PK_MEM_LABEL_MAX_PASSES 256
+
+/*
+ * The legend label of each of n distinct function names, as mprof's
+ * function_labels() makes them (see memlabel.c): out[i] points into
+ * names[i], at the shortest dotted suffix no other name's label shares.
+ * Returns PK_OK or PK_ENOMEM.
+ */
+int pk_mem__labels(const char **out, const char *const *names, size_t n);
+
 #endif

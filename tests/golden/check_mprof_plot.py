@@ -11,8 +11,15 @@ For every sample in samples/mprof/ (and the test file with a spaced label):
   xml.etree, has the requested size, and carries the peak value as
   "peak X MiB" (X = the largest memory of MEM and FUNC lines, computed here
   from the .dat text, with 3 decimals), every function's name (full name in a
-  tooltip, mprof's short label in a text), every child as "child PID", and
-  the title (the command line, or -t);
+  tooltip, mprof's label in a text), every child as "child PID", and
+  the title (the command line, or -t), the memory line's legend as mprof
+  writes it ("21 / 11 / 2026 - start at 13:04:56.947", " slope X" with
+  --slope);
+- legend labels: for the samples and for 600 generated sets of dotted names
+  (empty parts, one part, shared suffixes, names that are suffixes of
+  others), each function's label is what mprof's own function_labels()
+  gives (run live through the interpreter that has memory_profiler; skipped
+  with a note when there is none);
 - usage and output errors: exit 2 for a bad window, size or extension; exit 3
   for a full disk (/dev/full).
 
@@ -20,11 +27,15 @@ Prints `N passed, M failed` last; exit status 1 if M > 0.
 """
 
 import argparse
+import json
+import math
 import os
+import random
 import struct
 import subprocess
 import sys
 import tempfile
+import time
 import xml.etree.ElementTree as ET
 import zlib
 
@@ -64,15 +75,47 @@ def parse_dat(path):
     return runs, funcs
 
 
-def short_label(name, names):
-    """mprof's function_labels(): the shortest dotted suffix no other name shares."""
-    level = 1
-    while level < 64:
-        mine = ".".join(name.split(".")[-level:])
-        if not any(".".join(o.split(".")[-level:]) == mine for o in names if o != name):
-            return mine
-        level += 1
-    return name
+def start_label(path):
+    """mprof plot's label for a file's memory line, as plot_file() makes it
+    (the tools run with TZ=UTC, so its localtime is gmtime here): the first
+    time among MEM samples and FUNC entries and exits."""
+    times = []
+    with open(os.path.join(ROOT, path), encoding="utf-8") as f:
+        for line in f:
+            kind, _, rest = line.rstrip("\n").partition(" ")
+            words = rest.split(" ")
+            if kind == "MEM":
+                times.append(float(words[1]))
+            elif kind == "FUNC":
+                level = len(words) >= 6 and words[-1].isdigit()
+                nums = words[-5:-1] if level else words[-4:]
+                times += [float(nums[1]), float(nums[3])]
+    g = min(times)
+    return (time.strftime("%d / %m / %Y - start at %H:%M:%S", time.gmtime(g))
+            + ".{0:03d}".format(int(round(math.modf(g)[0] * 1000))))
+
+
+# mprof's own function_labels(), run by the interpreter that has
+# memory_profiler (Debian: /usr/bin/python3 with python3-memory-profiler).
+LABELS_REF = r"""
+import json, sys
+import mprof
+print(json.dumps([mprof.function_labels(names) for names in json.load(sys.stdin)]))
+"""
+
+
+def mprof_labels(name_lists):
+    """[{name: label}] from mprof.function_labels for each list of names (in
+    the order mprof meets them: first appearance in the file), or None when
+    no interpreter here imports mprof."""
+    for py in (os.environ.get("PYTHON"), "/usr/bin/python3", sys.executable):
+        if not py or not os.path.exists(py):
+            continue
+        got = subprocess.run([py, "-c", LABELS_REF], input=json.dumps(name_lists).encode(),
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        if got.returncode == 0:
+            return json.loads(got.stdout)
+    return None
 
 
 def run(cmd):
@@ -143,7 +186,7 @@ def check_png(res, tool, tmp, dat):
                                                                           got.stderr.decode()))
 
 
-def check_svg(res, tool, tmp, dat):
+def check_svg(res, tool, tmp, dat, labels):
     runs, funcs = parse_dat(dat)
     names = sorted(set(n for n, _, _ in funcs))
     one_run = len(runs) == 1
@@ -171,12 +214,67 @@ def check_svg(res, tool, tmp, dat):
         res.check(want_title in texts, what + ": no title %r" % want_title)
         if not one_run:
             continue
+        label = start_label(dat)
+        if "--slope" in extra:
+            res.check(any(t.startswith(label + " slope ") for t in texts),
+                      what + ": no legend %r followed by its slope" % label)
+        elif "--flame" not in extra:
+            res.check(label in texts, what + ": no legend %r" % label)
         for n in names:
             res.check(any(t.startswith(n + ":") for t in titles), what + ": no tooltip for " + n)
-            if "--flame" not in extra:
-                label = short_label(n, names)
-                res.check(any(t.startswith(label + " ") for t in texts),
-                          what + ": no legend label %r" % label)
+            if "--flame" not in extra and labels is not None:
+                res.check(any(t.startswith(labels[n] + " ") for t in texts),
+                          what + ": no legend label %r" % labels[n])
+
+
+def generated_name_sets(count):
+    """Distinct dotted names in file order, from a few short parts so that
+    labels collide at every level; the same sets on every run."""
+    parts = ["a", "b", "f", "x", "_p", ""]
+    sets = []
+    for seed in range(count):
+        rnd = random.Random(seed)
+        names, want = [], rnd.randint(2, 9)
+        while len(names) < want:
+            name = ".".join(rnd.choice(parts) for _ in range(rnd.randint(1, 5)))
+            if name and name not in names:
+                names.append(name)
+        sets.append(names)
+    return sets
+
+
+def write_dat(path, names):
+    """One run calling each function once, in order."""
+    lines, t = [], 1000.0
+    for n in names:
+        lines.append("FUNC %s 1.0 %.4f 2.0 %.4f 0" % (n, t, t + 0.5))
+        t += 1.0
+    lines += ["CMDLINE prog", "MEM 1.0 999.0", "MEM 3.0 %.4f" % (t + 1.0)]
+    with open(path, "w", encoding="utf-8") as f:
+        f.write("\n".join(lines) + "\n")
+
+
+def check_generated_labels(res, tool, tmp):
+    sets = generated_name_sets(600)
+    refs = mprof_labels(sets)
+    if refs is None:
+        print("note: no python with memory_profiler's mprof; label check skipped")
+        return
+    dat, out = os.path.join(tmp, "names.dat"), os.path.join(tmp, "names.svg")
+    bad = 0
+    for names, ref in zip(sets, refs):
+        write_dat(dat, names)
+        got = run([tool, "-o", out, dat])
+        texts = svg_texts(out)[1] if got.returncode == 0 else []
+        # legend entries "LABEL 0.500s", one per call, in file order
+        shown = [t[:-len(" 0.500s")] for t in texts if t.endswith(" 0.500s")]
+        if shown != [ref[n] for n in names]:
+            bad += 1
+            if bad <= 5:
+                print("  names %r: mprof labels %r, mprof-plot shows %r"
+                      % (names, [ref[n] for n in names], shown))
+    res.check(bad == 0, "legend labels differ from mprof's function_labels() for %d of %d "
+              "name sets" % (bad, len(sets)))
 
 
 def check_overlay(res, tool, tmp):
@@ -219,9 +317,21 @@ def main():
     a.tool = os.path.abspath(a.tool)  # the checks run from the repository root
     res = Results()
     with tempfile.TemporaryDirectory() as tmp:
-        for dat in samples():
+        dats = samples()
+        # mprof meets the names in file order; its reader splits at spaces,
+        # so names with spaces (a profkit extension) get no reference label
+        order = [list(dict.fromkeys(n for n, _, _ in parse_dat(d)[1] if " " not in n))
+                 for d in dats]
+        refs = mprof_labels(order)
+        if refs is None:
+            print("note: no python with memory_profiler's mprof; legend labels not checked")
+        for k, dat in enumerate(dats):
+            labels = None
+            if refs is not None and all(" " not in n for n, _, _ in parse_dat(dat)[1]):
+                labels = refs[k]
             check_png(res, a.tool, tmp, dat)
-            check_svg(res, a.tool, tmp, dat)
+            check_svg(res, a.tool, tmp, dat, labels)
+        check_generated_labels(res, a.tool, tmp)
         check_overlay(res, a.tool, tmp)
         check_window(res, a.tool, tmp)
         check_errors(res, a.tool, tmp)

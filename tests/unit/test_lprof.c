@@ -491,6 +491,66 @@ static void test_lprof__python2_protocol2(void **state)
     pk_profile_free(prof);
 }
 
+/* Python 2's cPickle, which line_profiler 2.x pickled with: memo entries
+ * numbered from 1, not 0, and objects met only once (here the key tuple)
+ * left out, so the numbers have holes; BINGET reads them back. A MEMOIZE
+ * after holes stores at the count of entries, as _pickle.c does. */
+static void test_lprof__cpickle_memo_holes(void **state)
+{
+    pb p;
+    pk_profile *prof;
+    const pk_line_stat *r;
+
+    (void)state;
+    p.n = 0;
+    op(&p, 0x80); op(&p, 2);
+    op(&p, 'c'); put(&p, "_line_profiler\nLineStats\n", 25);
+    op(&p, 'q'); op(&p, 1);
+    op(&p, ')');
+    op(&p, 0x81);
+    op(&p, 'q'); op(&p, 2);
+    op(&p, '}');
+    op(&p, 'q'); op(&p, 3);
+    op(&p, '(');
+    op(&p, 'U'); op(&p, 4); put(&p, "unit", 4);
+    op(&p, 'q'); op(&p, 4);
+    binfloat(&p, 1e-6);
+    op(&p, 'U'); op(&p, 7); put(&p, "timings", 7);
+    op(&p, 'q'); op(&p, 5);
+    op(&p, '}');
+    op(&p, 'q'); op(&p, 6);
+    op(&p, '(');
+    op(&p, 'U'); op(&p, 6); put(&p, "mod.py", 6);
+    op(&p, 'q'); op(&p, 9);                            /* a hole at 7 and 8 */
+    op(&p, 'K'); op(&p, 1);
+    op(&p, 'U'); op(&p, 3); put(&p, "run", 3);
+    op(&p, 'q'); op(&p, 10);
+    op(&p, 0x87);                                      /* key: not memoized */
+    op(&p, ']');
+    op(&p, 'q'); op(&p, 11);
+    op(&p, '(');
+    op(&p, 'K'); op(&p, 2); op(&p, 'K'); op(&p, 5); op(&p, 'K'); op(&p, 40);
+    op(&p, 0x87);
+    op(&p, 'e');
+    op(&p, 'h'); op(&p, 9);                            /* BINGET 'mod.py' */
+    op(&p, 'K'); op(&p, 7);
+    op(&p, 'h'); op(&p, 10);                           /* BINGET 'run' */
+    op(&p, 0x87);
+    op(&p, ']');
+    op(&p, 0x94);                                      /* MEMOIZE: entry 9 again */
+    op(&p, 'u');
+    op(&p, 'u');
+    op(&p, 'b');
+    op(&p, '.');
+    prof = read_ok(p.b, p.n);
+    assert_int_equal(pk_lines_func_count(prof), 2);
+    r = func_at(prof, 0, "mod.py", 1, "run", 1);
+    assert_row(&r[0], 2, 5, 40);
+    func_at(prof, 1, "mod.py", 7, "run", 0);
+    assert_true(pk_lines_unit(prof) == 1e-6);
+    pk_profile_free(prof);
+}
+
 /* One row whose time is given by `ticks` (opcode and payload); returns
  * the read status, and the time in *out when it worked. */
 static int read_ticks(int64_t *out, const uint8_t *ticks, size_t n, char *msg, size_t msg_len)
@@ -1315,6 +1375,7 @@ int main(void)
         cmocka_unit_test(test_lprof__class_paths),
         cmocka_unit_test(test_lprof__foreign_class_refused),
         cmocka_unit_test(test_lprof__python2_protocol2),
+        cmocka_unit_test(test_lprof__cpickle_memo_holes),
         cmocka_unit_test(test_lprof__long1_long4_and_text_ints),
         cmocka_unit_test(test_lprof__int_text_errors),
         cmocka_unit_test(test_lprof__other_data_opcodes),

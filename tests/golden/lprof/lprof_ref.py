@@ -16,12 +16,30 @@ show_func() (the code `python3 -m line_profiler` runs):
     left out under -z when that total is zero.
 
 Without -t and -m the output is exactly `python3 -m line_profiler`'s.
+
+Files of line_profiler 2.x (Python 2) pickle the class as
+_line_profiler.LineStats, a module 4.0.2 no longer has; they are loaded with
+that one name mapped to 4.0.2's LineStats (same attributes), the rest of the
+pickle as pickle.load reads it.
 """
 import argparse
+import pickle
 import sys
 
-from line_profiler import load_stats
+from line_profiler._line_profiler import LineStats
 from line_profiler.line_profiler import show_func
+
+
+class Unpickler(pickle.Unpickler):
+    def find_class(self, module, name):
+        if (module, name) == ("_line_profiler", "LineStats"):
+            return LineStats
+        return super().find_class(module, name)
+
+
+def load_stats(path):
+    with open(path, "rb") as f:
+        return Unpickler(f).load()
 
 
 def main():

@@ -120,8 +120,15 @@ def build():
     p = P(2).op(0x4E)
     at = p.at()
     p.op(0x72, struct.pack("<I", 1000))
+    # Holes in the memo are fine (Python 2's cPickle numbers from 1 and
+    # skips objects), but no real pickle stores past its own size.
     case("memo_put_gap.lprof", p.b,
-         "LONG_BINPUT to memo index 1000 skips entries (0 stored) at byte %d" % at)
+         "LONG_BINPUT to memo index 1000, past the pickle's %d bytes at byte %d"
+         % (len(p.b), at))
+    p = P(2).op(0x4E).op(0x71, b"\x02")   # None stored as entry 2: 0 and 1 are holes
+    at = p.at()
+    p.op(0x68, b"\x01")
+    case("memo_get_hole.lprof", p.b, "memo index 1 not stored yet (1 entries) at byte %d" % at)
 
     # Stack discipline.
     p = P(4).k(1).k(2)
