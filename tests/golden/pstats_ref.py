@@ -70,13 +70,18 @@ try:
     text = unicode
 except NameError:
     text = str
+code_texts = {}
 def conv(o):
     if isinstance(o, tuple):
         return tuple(conv(x) for x in o)
     if isinstance(o, dict):
         return dict((conv(k), conv(v)) for k, v in o.items())
     if type(o).__name__ == 'code':
-        return text(repr(o))
+        # Python 2 marshal has no object references: the code object of a key
+        # and the one in a callers dict are two equal objects with two
+        # addresses.  Python compares code objects by value, so equal ones
+        # must become one string here, or callers and callees lose them.
+        return code_texts.setdefault(o, text(repr(o)))
     if isinstance(o, str) and text is not str:
         return o.decode('utf-8')
     return o
