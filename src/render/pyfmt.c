@@ -83,9 +83,33 @@ void pk_print_py_str_repr(FILE *out, const char *s)
     fputc(quote, out);
 }
 
+/* True when s starts with an encoded U+DC80..U+DCFF: ED B2|B3 80..BF. */
+static int escaped_byte(const unsigned char *s)
+{
+    return s[0] == 0xed && (s[1] == 0xb2 || s[1] == 0xb3) && s[2] >= 0x80 && s[2] <= 0xbf;
+}
+
+void pk_print_py_text(FILE *out, const char *s)
+{
+    const char *run = s, *e;
+
+    while ((e = strchr(run, '\xed')) != NULL) {
+        const unsigned char *u = (const unsigned char *)e;
+        if (!escaped_byte(u)) {
+            fwrite(run, 1, (size_t)(e - run) + 1, out);
+            run = e + 1;
+            continue;
+        }
+        fwrite(run, 1, (size_t)(e - run), out);
+        fputc(0x80 + (((u[1] & 1) << 6) | (u[2] & 0x3f)), out);
+        run = e + 3;
+    }
+    fputs(run, out);
+}
+
 void pk_print_ljust(FILE *out, const char *s, size_t s_width, size_t width)
 {
-    fputs(s, out);
+    pk_print_py_text(out, s);
     for (; s_width < width; s_width++)
         fputc(' ', out);
 }
