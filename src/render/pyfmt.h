@@ -35,7 +35,9 @@ void pk_print_ljust(FILE *out, const char *s, size_t s_width, size_t width);
 void pk_print_json_str(FILE *out, const char *s);
 
 /* Prints s as one CSV field (RFC 4180): quoted, with doubled quotes,
- * when it holds a comma, a quote or a line break. */
+ * when it holds a comma, a quote or a line break; an encoded U+DC80..U+DCFF
+ * as its byte, as pk_print_py_text (what Python's csv module writes to a
+ * surrogateescape file). */
 void pk_print_csv_str(FILE *out, const char *s);
 void pk_print_csv_strn(FILE *out, const char *s, size_t len);
 
