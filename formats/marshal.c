@@ -1181,6 +1181,24 @@ bool pk_marshal__utf8_ok(const uint8_t *s, size_t n)
     return true;
 }
 
+void pk_marshal__append_escaped(pk_buf *b, const uint8_t *s, size_t n)
+{
+    size_t i = 0, len;
+
+    while (i < n) {
+        len = pk_marshal__utf8_seq(s + i, n - i);
+        if (len) {
+            pk_buf_append(b, s + i, len);
+            i += len;
+            continue;
+        }
+        pk_buf_byte(b, 0xed); /* U+DC80 + s[i]: 1101 1100 1xxx xxxx */
+        pk_buf_byte(b, (uint8_t)(0xb2 | (s[i] >> 6 & 1)));
+        pk_buf_byte(b, (uint8_t)(0x80 | (s[i] & 0x3f)));
+        i++;
+    }
+}
+
 bool pk_marshal__w_str(pk_buf *b, const char *s, size_t len, int version,
                        unsigned flag)
 {

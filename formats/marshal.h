@@ -189,6 +189,12 @@ size_t pk_marshal__utf8_seq(const uint8_t *s, size_t n);
 /* True when all n bytes at s are such sequences. */
 bool pk_marshal__utf8_ok(const uint8_t *s, size_t n);
 
+/* Appends the n bytes at s as name text: such sequences as they are, and
+ * each other byte as U+DC80 + byte (encoded ED B2|B3 xx), as Python 3
+ * decodes a name it cannot (surrogateescape). Readers keep names that way,
+ * so a name reads the same from every file, whoever wrote its bytes. */
+void pk_marshal__append_escaped(pk_buf *b, const uint8_t *s, size_t n);
+
 /*
  * A string, typed the way the target version reads it best: version 2
  * writes 'u'; version 4 writes 'z'/'a' for ASCII and 'u' otherwise. Bytes

@@ -145,47 +145,29 @@ static bool is_latin1_type(uint8_t code)
     return code == 'a' || code == 'A' || code == 'z' || code == 'Z';
 }
 
-/* Appends the code point c (below U+10000) as (generalised) UTF-8. */
-static void append_bmp(pk_buf *b, uint32_t c)
-{
-    if (c < 0x80) {
-        pk_buf_byte(b, (uint8_t)c);
-    } else if (c < 0x800) {
-        pk_buf_byte(b, (uint8_t)(0xc0 | (c >> 6)));
-        pk_buf_byte(b, (uint8_t)(0x80 | (c & 0x3f)));
-    } else {
-        pk_buf_byte(b, (uint8_t)(0xe0 | (c >> 12)));
-        pk_buf_byte(b, (uint8_t)(0x80 | ((c >> 6) & 0x3f)));
-        pk_buf_byte(b, (uint8_t)(0x80 | (c & 0x3f)));
-    }
-}
-
 /* Appends a string's text as UTF-8. Writers only put ASCII in the Latin-1
  * types, but CPython reads any byte there as U+0000..U+00FF. The other
  * types are kept byte for byte (surrogates and all), except bytes that are
  * not UTF-8, which only Python 2 byte strings hold (a file name in another
  * encoding): each becomes U+DC80..U+DCFF, as Python 3 reads such a name
- * (surrogateescape) and as its own profiles store it, so that both name
- * the function alike and it prints back as the same byte. */
+ * and as its own profiles store it, so that both name the function alike
+ * and it prints back as the same byte. */
 static void append_text(pk_buf *b, const pk_mval *v)
 {
     uint32_t i;
-    size_t len;
 
-    if (!is_latin1_type(v->code) && pk_marshal__utf8_ok(v->u.s, v->n)) {
-        pk_buf_append(b, v->u.s, v->n);
+    if (!is_latin1_type(v->code)) {
+        pk_marshal__append_escaped(b, v->u.s, v->n);
         return;
     }
-    for (i = 0; i < v->n; i += (uint32_t)len) {
+    for (i = 0; i < v->n; i++) {
         uint8_t c = v->u.s[i];
-        len = is_latin1_type(v->code) ? 1 : pk_marshal__utf8_seq(v->u.s + i, v->n - i);
-        if (len > 1)
-            pk_buf_append(b, v->u.s + i, len);
-        else if (len == 1 || c < 0x80)
-            append_bmp(b, c);
-        else
-            append_bmp(b, 0xdc00u + c);
-        len = len ? len : 1;
+        if (c < 0x80) {
+            pk_buf_byte(b, c);
+        } else {
+            pk_buf_byte(b, (uint8_t)(0xc0 | (c >> 6)));
+            pk_buf_byte(b, (uint8_t)(0x80 | (c & 0x3f)));
+        }
     }
 }
 
