@@ -41,6 +41,7 @@
 #include "alloc.h"
 #include "hashidx.h"
 #include "lines.h"
+#include "marshal.h"
 
 #define FORMAT "callgrind"
 /* Costs and their sums stay at or below 2^63, so every one of them is a
@@ -137,6 +138,7 @@ typedef struct reader {
     pk_hashidx edge_index;
     /* header */
     pk_buf events;      /* the first events: line, to compare later ones */
+    pk_buf text;        /* a name with bytes that are not UTF-8, escaped */
     size_t nevents;     /* 0 until an events: line */
     size_t npos;        /* position columns */
     int line_col;       /* which column is the line, -1: none */
@@ -288,6 +290,24 @@ static int add_call(reader *r, uint64_t count, uint64_t incl)
 
 /* ---- name lines ---- */
 
+/* Interns a name; bytes that are not UTF-8 become U+DC80 + byte, as the
+ * pstats reader keeps them, so that what the callgrind writer wrote for
+ * such a name (the byte itself) reads back as the same name. */
+static int intern_name(pk_str *out, reader *r, pk_span s)
+{
+    const uint8_t *u = (const uint8_t *)s.p;
+
+    if (pk_marshal__utf8_ok(u, s.len))
+        return pk_profile_intern(out, r->p, s.p, s.len) == PK_OK ? PK_OK : PK_ENOMEM;
+    r->text.len = 0;
+    pk_marshal__append_escaped(&r->text, u, s.len);
+    if (r->text.failed)
+        return PK_ENOMEM;
+    return pk_profile_intern(out, r->p, (const char *)r->text.data, r->text.len) == PK_OK
+               ? PK_OK
+               : PK_ENOMEM;
+}
+
 /*
  * The name in s: "(id) name" defines id, "(id)" reuses it, anything else is
  * the name itself. Like callgrind_annotate, blanks after "(id)" are
@@ -302,7 +322,7 @@ static int read_name(pk_str *out, reader *r, id_space *space, pk_span s)
     while (close < s.len && is_digit(s.p[close]))
         close++;
     if (s.len < 3 || s.p[0] != '(' || close == 1 || close >= s.len || s.p[close] != ')')
-        return pk_profile_intern(out, r->p, s.p, s.len) == PK_OK ? PK_OK : PK_ENOMEM;
+        return intern_name(out, r, s);
     digits = (pk_span){s.p + 1, close - 1, s.col + 1};
     if (parse_u64(&id, digits, false, UINT64_MAX) != NULL)
         return fail_token(r, "name id", digits, "number out of range");
@@ -315,7 +335,7 @@ static int read_name(pk_str *out, reader *r, id_space *space, pk_span s)
                               space->what, id);
         return PK_OK;
     }
-    if (pk_profile_intern(out, r->p, rest.p, rest.len) != PK_OK || !id_define(space, id, *out))
+    if (intern_name(out, r, rest) != PK_OK || !id_define(space, id, *out))
         return PK_ENOMEM;
     return PK_OK;
 }
@@ -831,6 +851,7 @@ static void reader_dispose(reader *r)
     pk_free(r->edges);
     pk_hashidx_dispose(&r->edge_index);
     pk_buf_dispose(&r->events);
+    pk_buf_dispose(&r->text);
 }
 
 static int finish(reader *r)

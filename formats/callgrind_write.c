@@ -235,6 +235,8 @@ static int rename_duplicates(writer *w)
  * key=(id) text the first time, key=(id) after. Empty names and names
  * starting with a blank are written as they are: the reader (like
  * callgrind_annotate) would take "(id) " for a reuse and drop the blanks.
+ * A name byte Python 3 could not decode is written as that byte again (the
+ * file name as the file system has it), not as its surrogate's UTF-8.
  */
 static void put_name(writer *w, const char *key, uint64_t id, bool *defined,
                      const char *text, size_t len)
@@ -244,13 +246,13 @@ static void put_name(writer *w, const char *key, uint64_t id, bool *defined,
     if (len == 0 || text[0] == ' ' || text[0] == '\t') {
         snprintf(head, sizeof head, "%s=", key);
         put(w, head);
-        pk_buf_append(w->out, text, len);
+        pk_buf_append_py_text(w->out, text, len);
     } else {
         snprintf(head, sizeof head, "%s=(%" PRIu64 ")", key, id);
         put(w, head);
         if (!*defined) {
             pk_buf_byte(w->out, ' ');
-            pk_buf_append(w->out, text, len);
+            pk_buf_append_py_text(w->out, text, len);
             *defined = true;
         }
     }

@@ -1128,8 +1128,6 @@ void pk_marshal__w_float(pk_buf *b, double v)
     pk_buf_f64le(b, v);
 }
 
-/* UTF-8 as Python's surrogatepass decoder takes it: strict, except that
- * encoded surrogates (ED A0..BF xx) pass. */
 /* The length of the ASCII run s starts with, tested eight bytes at a
  * time: every name written passes through here. */
 static size_t ascii_prefix(const uint8_t *s, size_t n)
@@ -1147,36 +1145,58 @@ static size_t ascii_prefix(const uint8_t *s, size_t n)
     return i;
 }
 
-static bool utf8_ok(const uint8_t *s, size_t n)
+size_t pk_marshal__utf8_seq(const uint8_t *s, size_t n)
 {
-    size_t i = ascii_prefix(s, n), len, k;
-    uint8_t lo, hi;
+    size_t len, k;
+    uint8_t lo = 0x80, hi = 0xbf, c = s[0];
 
-    while (i < n) {
-        uint8_t c = s[i];
-        lo = 0x80;
-        hi = 0xbf;
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        if (c >= 0xc2 && c <= 0xdf)
-            len = 2;
-        else if (c >= 0xe0 && c <= 0xef)
-            len = 3, lo = c == 0xe0 ? 0xa0 : 0x80;
-        else if (c >= 0xf0 && c <= 0xf4)
-            len = 4, lo = c == 0xf0 ? 0x90 : 0x80, hi = c == 0xf4 ? 0x8f : 0xbf;
-        else
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xc2 && c <= 0xdf)
+        len = 2;
+    else if (c >= 0xe0 && c <= 0xef)
+        len = 3, lo = c == 0xe0 ? 0xa0 : 0x80;
+    else if (c >= 0xf0 && c <= 0xf4)
+        len = 4, lo = c == 0xf0 ? 0x90 : 0x80, hi = c == 0xf4 ? 0x8f : 0xbf;
+    else
+        return 0;
+    if (len > n || s[1] < lo || s[1] > hi)
+        return 0;
+    for (k = 2; k < len; k++) {
+        if ((s[k] & 0xc0) != 0x80)
+            return 0;
+    }
+    return len;
+}
+
+bool pk_marshal__utf8_ok(const uint8_t *s, size_t n)
+{
+    size_t i = ascii_prefix(s, n), len;
+
+    for (; i < n; i += len) {
+        len = pk_marshal__utf8_seq(s + i, n - i);
+        if (len == 0)
             return false;
-        if (len > n - i || s[i + 1] < lo || s[i + 1] > hi)
-            return false;
-        for (k = 2; k < len; k++) {
-            if ((s[i + k] & 0xc0) != 0x80)
-                return false;
-        }
-        i += len;
     }
     return true;
+}
+
+void pk_marshal__append_escaped(pk_buf *b, const uint8_t *s, size_t n)
+{
+    size_t i = 0, len;
+
+    while (i < n) {
+        len = pk_marshal__utf8_seq(s + i, n - i);
+        if (len) {
+            pk_buf_append(b, s + i, len);
+            i += len;
+            continue;
+        }
+        pk_buf_byte(b, 0xed); /* U+DC80 + s[i]: 1101 1100 1xxx xxxx */
+        pk_buf_byte(b, (uint8_t)(0xb2 | (s[i] >> 6 & 1)));
+        pk_buf_byte(b, (uint8_t)(0x80 | (s[i] & 0x3f)));
+        i++;
+    }
 }
 
 bool pk_marshal__w_str(pk_buf *b, const char *s, size_t len, int version,
@@ -1187,7 +1207,7 @@ bool pk_marshal__w_str(pk_buf *b, const char *s, size_t len, int version,
 
     if (len > INT32_MAX)
         return false;
-    if (!utf8_ok(u, len))
+    if (!pk_marshal__utf8_ok(u, len))
         code = 's';
     else if (version < 4 || ascii_prefix(u, len) < len)
         code = 'u';

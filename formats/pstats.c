@@ -146,14 +146,18 @@ static bool is_latin1_type(uint8_t code)
 }
 
 /* Appends a string's text as UTF-8. Writers only put ASCII in the Latin-1
- * types, but CPython reads any byte there as U+0000..U+00FF. Every other
- * string type is kept byte for byte (surrogates and all). */
+ * types, but CPython reads any byte there as U+0000..U+00FF. The other
+ * types are kept byte for byte (surrogates and all), except bytes that are
+ * not UTF-8, which only Python 2 byte strings hold (a file name in another
+ * encoding): each becomes U+DC80..U+DCFF, as Python 3 reads such a name
+ * and as its own profiles store it, so that both name the function alike
+ * and it prints back as the same byte. */
 static void append_text(pk_buf *b, const pk_mval *v)
 {
     uint32_t i;
 
     if (!is_latin1_type(v->code)) {
-        pk_buf_append(b, v->u.s, v->n);
+        pk_marshal__append_escaped(b, v->u.s, v->n);
         return;
     }
     for (i = 0; i < v->n; i++) {
@@ -167,22 +171,23 @@ static void append_text(pk_buf *b, const pk_mval *v)
     }
 }
 
-/* True if a Latin-1 string has a byte >= 0x80 (names rarely do). Tested
- * eight bytes at a time: every new name passes through here. */
+/* True if a string needs append_text to rewrite it: a Latin-1 string with
+ * a byte >= 0x80 or another with bytes that are not UTF-8 (names rarely
+ * do). ASCII is tested eight bytes at a time: every new name passes here. */
 static bool needs_rewrite(const pk_mval *v)
 {
     uint64_t word, high = 0;
     uint32_t i = 0;
 
-    if (!is_latin1_type(v->code))
-        return false;
     for (; i + 8 <= v->n; i += 8) {
         memcpy(&word, v->u.s + i, sizeof word);
         high |= word;
     }
     for (; i < v->n; i++)
         high |= v->u.s[i];
-    return (high & 0x8080808080808080ull) != 0;
+    if ((high & 0x8080808080808080ull) == 0)
+        return false;
+    return is_latin1_type(v->code) || !pk_marshal__utf8_ok(v->u.s, v->n);
 }
 
 static bool intern_text(pk_str *out, reader *r, size_t at)

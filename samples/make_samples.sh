@@ -82,6 +82,15 @@ profile.run('fib(16); hanoi(6, \"a\", \"c\", \"b\", [])',
 # An empty profile: nothing was profiled (pstats refuses to load it).
 "$py311" -c "import cProfile; cProfile.Profile().dump_stats('../pstats/empty_cprofile_py$v311.pstats')"
 
+# A file name that is not UTF-8: a lone surrogate in Python 3 files, raw
+# bytes in Python 2 files.
+py27=$pyenv_root/versions/2.7.18/bin/python
+for py in "$py311" "$py27"; do
+    [ -x "$py" ] || continue
+    v=$("$py" -c 'import platform; print(platform.python_version())')
+    "$py" -m cProfile -o "../pstats/undecodable_name_cprofile_py$v.pstats" undecodable_name.py
+done
+
 # A gzip'd copy (-n: no name or time stamp, so the bytes are reproducible).
 gzip -9 -n -c "../pstats/wordfreq_cprofile_py$v311.pstats" \
     > "../pstats/wordfreq_cprofile_py$v311.pstats.gz"

@@ -7,6 +7,8 @@
  * start a repetition (a literal in Python). Lookarounds, backreferences
  * and named groups other than (?P<name>...) are refused.
  * Matching is on bytes: '.' matches one byte of a multibyte character.
+ * \w counts every byte of a multibyte character as a word character, as
+ * Python's \w takes the non-ASCII letters and digits names are made of.
  */
 #include <profkit/analysis.h>
 
@@ -39,6 +41,10 @@ static void emit_char(translator *t, char c)
     pk_buf_byte(&t->out, (uint8_t)c);
 }
 
+/* The bytes of non-ASCII characters, as a bracket range (the tools run in
+ * the C locale, where a byte is a character and ranges go by byte). */
+#define NON_ASCII "\x80-\xff"
+
 /* A literal character outside brackets, escaped if ERE gives it meaning. */
 static void emit_literal(translator *t, char c)
 {
@@ -53,8 +59,8 @@ static void escape_outside(translator *t, char c)
     switch (c) {
     case 'd': emit(t, "[0-9]"); return;
     case 'D': emit(t, "[^0-9]"); return;
-    case 'w': emit(t, "[[:alnum:]_]"); return;
-    case 'W': emit(t, "[^[:alnum:]_]"); return;
+    case 'w': emit(t, "[[:alnum:]_" NON_ASCII "]"); return;
+    case 'W': emit(t, "[^[:alnum:]_" NON_ASCII "]"); return;
     case 's': emit(t, "[[:space:]]"); return;
     case 'S': emit(t, "[^[:space:]]"); return;
     case 'b': emit(t, "\\b"); return;
@@ -75,10 +81,12 @@ static void escape_outside(translator *t, char c)
 }
 
 /* Members of one bracket expression, rebuilt in an order POSIX accepts:
- * ']' first, '-' last, '^' not first. */
+ * ']' first, '-' last, '^' not first, and '[' after the other members,
+ * where no ':', '.' or '=' follows it: in Python "[[:alpha:]]" is a set of
+ * '[', ':', 'a', 'l', 'p', 'h' then a ']', not a POSIX class. */
 typedef struct bracket {
     pk_buf items;
-    bool close, dash, caret;
+    bool close, dash, caret, open;
 } bracket;
 
 static void bracket_char(bracket *b, char c)
@@ -89,6 +97,8 @@ static void bracket_char(bracket *b, char c)
         b->dash = true;
     else if (c == '^')
         b->caret = true;
+    else if (c == '[')
+        b->open = true;
     else
         pk_buf_byte(&b->items, (uint8_t)c);
 }
@@ -98,7 +108,7 @@ static void bracket_escape(translator *t, bracket *b, char c)
     const char *cls = NULL;
     switch (c) {
     case 'd': cls = "0-9"; break;
-    case 'w': cls = "[:alnum:]_"; break;
+    case 'w': cls = "[:alnum:]_" NON_ASCII; break;
     case 's': cls = "[:space:]"; break;
     case 'n': bracket_char(b, '\n'); return;
     case 't': bracket_char(b, '\t'); return;
@@ -117,7 +127,7 @@ static void bracket_escape(translator *t, bracket *b, char c)
 
 static void translate_bracket(translator *t)
 {
-    bracket b = {PK_BUF_INIT, false, false, false};
+    bracket b = {PK_BUF_INIT, false, false, false, false};
     bool negate = false, first = true, closed = false;
 
     t->pos++; /* '[' */
@@ -147,6 +157,8 @@ static void translate_bracket(translator *t)
     if (b.close)
         emit_char(t, ']');
     pk_buf_append(&t->out, b.items.data, b.items.len);
+    if (b.open)
+        emit_char(t, '[');
     if (b.caret)
         emit_char(t, '^');
     if (b.dash)

@@ -57,3 +57,31 @@ void pk_buf_dispose(pk_buf *b)
     b->len = b->cap = 0;
     b->failed = false;
 }
+
+bool pk_escaped_byte(const char *s, size_t n, uint8_t *byte)
+{
+    const uint8_t *u = (const uint8_t *)s;
+
+    if (n < 3 || u[0] != 0xed || (u[1] != 0xb2 && u[1] != 0xb3) || u[2] < 0x80 || u[2] > 0xbf)
+        return false;
+    *byte = (uint8_t)(0x80 + (((u[1] & 1) << 6) | (u[2] & 0x3f)));
+    return true;
+}
+
+void pk_buf_append_py_text(pk_buf *b, const char *s, size_t n)
+{
+    const char *end = s + n, *run = s, *e;
+    uint8_t byte;
+
+    while ((e = memchr(run, 0xed, (size_t)(end - run))) != NULL) {
+        if (!pk_escaped_byte(e, (size_t)(end - e), &byte)) {
+            pk_buf_append(b, run, (size_t)(e - run) + 1);
+            run = e + 1;
+            continue;
+        }
+        pk_buf_append(b, run, (size_t)(e - run));
+        pk_buf_byte(b, byte);
+        run = e + 3;
+    }
+    pk_buf_append(b, run, (size_t)(end - run));
+}

@@ -24,4 +24,13 @@ void pk_buf_u32le(pk_buf *b, uint32_t v);
 void pk_buf_f64le(pk_buf *b, double v);
 void pk_buf_dispose(pk_buf *b);
 
+/* Names keep an undecodable byte of a Python 3 name as the lone surrogate
+ * Python made of it (U+DC80 + byte, encoded ED B2|B3 80..BF). When the n
+ * bytes at s start with one, stores the byte in *byte and returns true. */
+bool pk_escaped_byte(const char *s, size_t n, uint8_t *byte);
+
+/* Appends n bytes of text as Python writes a str to a file opened with
+ * errors="surrogateescape": each such surrogate as its byte again. */
+void pk_buf_append_py_text(pk_buf *b, const char *s, size_t n);
+
 #endif

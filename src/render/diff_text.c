@@ -136,7 +136,8 @@ static void text_row(FILE *out, const pk_diff *d, const pk_diff_row *r)
                 c.delta, PCOL - 1, c.percent);
     }
     pk_diff_row_name(name, sizeof name, d, r);
-    fprintf(out, "%-9s %s", status_word(r), name);
+    fprintf(out, "%-9s ", status_word(r));
+    pk_print_py_text(out, name); /* an undecodable file name byte as itself */
     if (r->match == PK_MATCH_MOVED)
         fprintf(out, " (was line %lld)", (long long)r->line_before);
     fputc('\n', out);

@@ -19,9 +19,33 @@ size_t pk_flame__num(char *buf, size_t cap, double v)
     return n < 0 ? 0 : (size_t)n;
 }
 
+/* XML has no lone surrogates, which pstats names carry for bytes Python 3
+ * could not decode (flamegraph.pl never meets them: folded stacks are
+ * bytes). U+DC80 + byte, such a byte, is shown as Latin-1 reads it (as dot
+ * does with such a byte); any other surrogate as U+FFFD. Sets *rep and
+ * returns the bytes replaced, or 0 when s does not start with one. */
+static size_t surrogate_text(const char *s, size_t len, char rep[3], size_t *rep_len)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    uint8_t byte;
+
+    if (len < 3 || u[0] != 0xed || u[1] < 0xa0 || u[1] > 0xbf)
+        return 0;
+    if (pk_escaped_byte(s, len, &byte)) {
+        rep[0] = (char)(0xc0 | (byte >> 6));
+        rep[1] = (char)(0x80 | (byte & 0x3f));
+        *rep_len = 2;
+    } else {
+        memcpy(rep, "\xef\xbf\xbd", 3);
+        *rep_len = 3;
+    }
+    return 3;
+}
+
 void pk_flame__escape(pk_buf *b, const char *s, size_t len, bool quote)
 {
-    size_t i, start = 0;
+    size_t i, start = 0, skip, rep_len;
+    char sur[3];
 
     for (i = 0; i < len; i++) {
         const char *rep = s[i] == '&'             ? "&amp;"
@@ -29,11 +53,18 @@ void pk_flame__escape(pk_buf *b, const char *s, size_t len, bool quote)
                           : s[i] == '>'           ? "&gt;"
                           : quote && s[i] == '"' ? "&quot;"
                                                   : NULL;
-        if (!rep)
+        skip = 1;
+        if (rep) {
+            rep_len = strlen(rep);
+        } else if ((skip = surrogate_text(s + i, len - i, sur, &rep_len)) != 0) {
+            rep = sur;
+        } else {
             continue;
+        }
         pk_buf_append(b, s + start, i - start);
-        pk_buf_append(b, rep, strlen(rep));
-        start = i + 1;
+        pk_buf_append(b, rep, rep_len);
+        start = i + skip;
+        i += skip - 1;
     }
     pk_buf_append(b, s + start, len - start);
 }

@@ -128,7 +128,9 @@ static void print_stats_line(FILE *out, const pk_profile *p, pk_stdnames *names,
         fputs("        ", out);
     else
         f8(out, s->cumtime / (double)s->pcalls);
-    fprintf(out, " %s\n", pk_stdnames_get(names, fi));
+    fputc(' ', out);
+    pk_print_py_text(out, pk_stdnames_get(names, fi));
+    fputc('\n', out);
 }
 
 static void print_stats(FILE *out, pk_profile *p, pk_stdnames *names,
@@ -243,7 +245,8 @@ static void print_call_item(FILE *out, const pk_profile *p, pk_stdnames *names,
         /* profile.py's int values: '%s(%r) %s' with the other side's cumtime. */
         for (pad = first ? 0 : width + 3; pad > 0; pad--)
             fputc(' ', out);
-        fprintf(out, "%s(%" PRId64 ") ", name, e->stats.ncalls);
+        pk_print_py_text(out, name);
+        fprintf(out, "(%" PRId64 ") ", e->stats.ncalls);
         f8(out, pk_profile_func_c(p, other)->stats.cumtime);
         fputc('\n', out);
         return;
@@ -259,7 +262,9 @@ static void print_call_item(FILE *out, const pk_profile *p, pk_stdnames *names,
     f8(out, e->stats.tottime);
     fputc(' ', out);
     f8(out, e->stats.cumtime);
-    fprintf(out, "  %s\n", name);
+    fputs("  ", out);
+    pk_print_py_text(out, name);
+    fputc('\n', out);
 }
 
 static int print_call_line(FILE *out, pk_profile *p, pk_stdnames *names,

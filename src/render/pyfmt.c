@@ -1,5 +1,6 @@
 #include "pyfmt.h"
 
+#include "buf.h"
 #include "json.h"
 
 #include <math.h>
@@ -83,9 +84,33 @@ void pk_print_py_str_repr(FILE *out, const char *s)
     fputc(quote, out);
 }
 
+/* Writes len bytes of s, each escaped byte (pk_escaped_byte) as itself. */
+static void put_py_text(FILE *out, const char *s, size_t len)
+{
+    const char *end = s + len, *run = s, *e;
+    uint8_t byte;
+
+    while ((e = memchr(run, 0xed, (size_t)(end - run))) != NULL) {
+        if (!pk_escaped_byte(e, (size_t)(end - e), &byte)) {
+            fwrite(run, 1, (size_t)(e - run) + 1, out);
+            run = e + 1;
+            continue;
+        }
+        fwrite(run, 1, (size_t)(e - run), out);
+        fputc(byte, out);
+        run = e + 3;
+    }
+    fwrite(run, 1, (size_t)(end - run), out);
+}
+
+void pk_print_py_text(FILE *out, const char *s)
+{
+    put_py_text(out, s, strlen(s));
+}
+
 void pk_print_ljust(FILE *out, const char *s, size_t s_width, size_t width)
 {
-    fputs(s, out);
+    pk_print_py_text(out, s);
     for (; s_width < width; s_width++)
         fputc(' ', out);
 }
@@ -112,14 +137,17 @@ void pk_print_csv_strn(FILE *out, const char *s, size_t len)
 
     if (!memchr(s, ',', len) && !memchr(s, '"', len) && !memchr(s, '\r', len) &&
         !memchr(s, '\n', len)) {
-        fwrite(s, 1, len, out);
+        put_py_text(out, s, len);
         return;
     }
     fputc('"', out);
     for (i = 0; i < len; i++) {
-        if (s[i] == '"')
+        const char *q = memchr(s + i, '"', len - i);
+        size_t run = q ? (size_t)(q - (s + i)) + 1 : len - i;
+        put_py_text(out, s + i, run);
+        if (q)
             fputc('"', out);
-        fputc(s[i], out);
+        i += run - 1;
     }
     fputc('"', out);
 }

@@ -45,8 +45,8 @@ static const pk_cli cli = {
     "Print the tables of Python's pstats for profile FILEs ('-' for stdin).\n"
     "Several files are merged as pstats.Stats(FILE...) merges them.",
     options,
-    "Restrictions (--limit, --filter, a --callers/--callees REGEX) apply in the\n"
-    "order given, as the arguments of pstats' print_stats() do.\n"
+    "Restrictions (--limit, --filter) apply in the order given, as the arguments\n"
+    "of pstats' print_stats() do; a --callers/--callees REGEX comes last.\n"
     "A .lprof file (line_profiler) prints what `python3 -m line_profiler FILE`\n"
     "prints; --sort time orders its functions by total time (line_profiler -t).\n",
 };
@@ -60,6 +60,7 @@ typedef struct view_args {
     size_t nrestr;
     bool strip, reverse;
     pk_report_kind kind;
+    const char *report_regex; /* --callers=REGEX / --callees=REGEX */
     out_format format;
     const char *output;
     pk_read_opts read;
@@ -128,7 +129,8 @@ static int set_report(view_args *a, pk_report_kind kind, const char *regex)
     if (a->kind != PK_REPORT_STATS && a->kind != kind)
         return pk_cli_usage_error(&cli, "--callers and --callees exclude each other");
     a->kind = kind;
-    return regex ? add_restriction(a, PK_RESTRICT_REGEX, regex) : PK_EXIT_OK;
+    a->report_regex = regex; /* the last one given counts, see parse_args */
+    return PK_EXIT_OK;
 }
 
 static int handle_option(view_args *a, int id, const char *arg)
@@ -176,6 +178,14 @@ static int parse_args(view_args *a, int argc, char **argv)
     a->lines = ldefaults;
     while ((id = pk_cli_next(&cli, argc, argv, &arg)) != -1) {
         int rc = id == '?' ? PK_EXIT_USAGE : handle_option(a, id, arg);
+        if (rc != PK_EXIT_OK)
+            return rc;
+    }
+    /* The REGEX of --callers=/--callees= is the last restriction wherever it
+     * stands on the command line (pstats_ref.py and the man page say so):
+     * `--callers=f --limit 5` is print_callers(5, 'f'). */
+    if (a->report_regex) {
+        int rc = add_restriction(a, PK_RESTRICT_REGEX, a->report_regex);
         if (rc != PK_EXIT_OK)
             return rc;
     }

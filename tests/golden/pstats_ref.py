@@ -70,15 +70,28 @@ try:
     text = unicode
 except NameError:
     text = str
+# A byte that is not UTF-8 (a Latin-1 file name) becomes U+DC80 + byte, as
+# Python 3's surrogateescape reads it; main() prints it back as that byte,
+# which is what Python 2's pstats prints.
+import codecs
+def escape_bytes(e):
+    bad = e.object[e.start:e.end]
+    return u''.join(unichr(0xdc00 + ord(c)) for c in bad), e.end
+codecs.register_error('escape_bytes', escape_bytes)   # used under Python 2 only
+code_texts = {}
 def conv(o):
     if isinstance(o, tuple):
         return tuple(conv(x) for x in o)
     if isinstance(o, dict):
         return dict((conv(k), conv(v)) for k, v in o.items())
     if type(o).__name__ == 'code':
-        return text(repr(o))
+        # Python 2 marshal has no object references: the code object of a key
+        # and the one in a callers dict are two equal objects with two
+        # addresses.  Python compares code objects by value, so equal ones
+        # must become one string here, or callers and callees lose them.
+        return code_texts.setdefault(o, text(repr(o)))
     if isinstance(o, str) and text is not str:
-        return o.decode('utf-8')
+        return o.decode('utf-8', 'escape_bytes')
     return o
 out = [b'{']
 for i in range(0, 2 * n, 2):

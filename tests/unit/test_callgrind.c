@@ -205,6 +205,29 @@ static void test_callgrind__name_compression(void **state)
 
 /* Relative positions per column, hex addresses, "instr line", and the
  * lowest positive line of the function's own file. */
+/* A name byte that is not UTF-8 reads as U+DC80 + byte, as the pstats
+ * reader keeps it; the writer writes that byte again, so a surrogate read
+ * from a pstats file and the raw byte are one name, and round trips keep it. */
+static void test_callgrind__names_not_utf8(void **state)
+{
+    pk_profile *p, *back;
+    char *text;
+
+    (void)state;
+    p = read_ok(HEAD "events: Ir\nfl=lat\xe9n.py\nfn=f\xe9\n1 3\nfn=g\xed\xb3\xa9\x80\n2 4\n");
+    find(p, "lat\xed\xb3\xa9n.py", "f\xed\xb3\xa9");
+    find(p, "lat\xed\xb3\xa9n.py", "g\xed\xb3\xa9\xed\xb2\x80");
+    text = write_text(p);
+    assert_non_null(strstr(text, "fl=(1) lat\xe9n.py\n"));
+    assert_non_null(strstr(text, " g\xe9\x80\n"));
+    back = read_ok(text);
+    find(back, "lat\xed\xb3\xa9n.py", "f\xed\xb3\xa9");
+    find(back, "lat\xed\xb3\xa9n.py", "g\xed\xb3\xa9\xed\xb2\x80");
+    free(text);
+    pk_profile_free(back);
+    pk_profile_free(p);
+}
+
 static void test_callgrind__positions(void **state)
 {
     pk_profile *p = read_ok(HEAD "positions: instr line\nevents: Ir Dr\n"
@@ -692,6 +715,7 @@ int main(void)
         cmocka_unit_test(test_callgrind__format_sample),
         cmocka_unit_test(test_callgrind__name_compression),
         cmocka_unit_test(test_callgrind__positions),
+        cmocka_unit_test(test_callgrind__names_not_utf8),
         cmocka_unit_test(test_callgrind__inlined_files),
         cmocka_unit_test(test_callgrind__time_units),
         cmocka_unit_test(test_callgrind__totals),

@@ -318,6 +318,15 @@ static void test_model__regex_accepts_python_syntax(void **state)
     assert_true(search(".*?fib", "m.py:1(fib)"));
     assert_true(search("\\{built-in", "{built-in method x}"));
     assert_true(search("[]x]", "]"));
+    /* '[' in a set is a literal, never a POSIX class as in ERE. */
+    assert_false(search("[[:alpha:]]", "fib"));
+    assert_true(search("[[:alpha:]]", "a]"));
+    assert_true(search("[[x]", "["));
+    assert_true(search("[[^]", "^"));
+    /* \w takes non-ASCII letters, as Python's str patterns do. */
+    assert_true(search("^\\w+\\.py", "m\xc3\xb6" "d\xc3\xbc" "l\xc3\xa9.py"));
+    assert_true(search("^[\\w]+$", "\xe5\x87\xbd\xe6\x95\xb0"));
+    assert_false(search("\\W", "gr\xc3\xb6\xc3\x9f" "e"));
     assert_int_equal(pk_regex_compile(&re, "(?=x)", &err), PK_EINVAL);
     pk_error_clear(&err);
     assert_int_equal(pk_regex_compile(&re, "(unclosed", &err), PK_EINVAL);

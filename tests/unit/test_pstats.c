@@ -667,6 +667,35 @@ static void test_pstats__string_types(void **state)
     pk_buf_dispose(&b);
 }
 
+/* Python 2 byte strings that are not UTF-8 (a Latin-1 file name): each
+ * stray byte becomes U+DC80 + byte, as Python 3 reads the name. A cut
+ * sequence escapes byte by byte; valid UTF-8 around it is kept. */
+static void test_pstats__py2_bytes_not_utf8(void **state)
+{
+    pk_buf b = PK_BUF_INIT;
+    pk_profile *p;
+
+    (void)state;
+    b_u8(&b, '{');
+    b_raw(&b, "(\x03\x00\x00\x00", 5);
+    b_str(&b, 's', "lat\xe9n/m.py", 10);                       /* Latin-1 é */
+    b_int(&b, 1);
+    b_str(&b, 't', "f\xe9\x80\xc3\xa9", 5);                    /* cut, then é */
+    b_value(&b, 1, 1, 0.0, 0.0);
+    b_raw(&b, "{0", 2);
+    b_raw(&b, "(\x03\x00\x00\x00", 5);
+    b_str(&b, 's', "\xff", 1);
+    b_int(&b, 2);
+    b_str(&b, 's', "g", 1);
+    b_value(&b, 1, 1, 0.0, 0.0);
+    b_raw(&b, "{00", 3);
+    p = read_ok(b.data, b.len);
+    func(p, "lat\xed\xb3\xa9n/m.py", 1, "f\xed\xb3\xa9\xed\xb2\x80\xc3\xa9");
+    func(p, "\xed\xb3\xbf", 2, "g");
+    pk_profile_free(p);
+    pk_buf_dispose(&b);
+}
+
 /* bool is an int in Python, so pstats would count True as 1. */
 static void test_pstats__bools_as_ints(void **state)
 {
@@ -1354,7 +1383,7 @@ static void test_pstats__write_odd_values(void **state)
     assert_int_equal(pk_profile_new(&p), PK_OK);
     a = add_func(p, "bad\xed\xb3\xbfname.py", INT64_MIN, "r\xc3\xa9sum\xc3\xa9", 0,
                  INT64_MAX, 2147483648LL, (double)NAN, (double)INFINITY);
-    b = add_func(p, "latin1\xe9.py", -2147483649LL, "g", 0, -1, 0, -0.0, 1e300);
+    b = add_func(p, "latin1\xed\xb3\xa9.py", -2147483649LL, "g", 0, -1, 0, -0.0, 1e300);
     c = add_func(p, "profile", 0, "<code object <module> at 0x0, file \"t.py\", line 1>",
                  PK_FUNC_CODE_KEY, 1, 1, 0.0, 0.0);
     pk_profile_set_total_time(p, (double)NAN); /* what the reader sums: NaN + ... */
@@ -1376,6 +1405,39 @@ static void test_pstats__write_odd_values(void **state)
         pk_buf_dispose(&out);
     }
     pk_profile_free(p);
+}
+
+static bool has_bytes(const pk_buf *b, const char *needle, size_t n)
+{
+    size_t i;
+    for (i = 0; i + n <= b->len; i++) {
+        if (memcmp(b->data + i, needle, n) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* A name that is not UTF-8 (from a folded or callgrind file, say) goes out
+ * as bytes ('s'); read back, its stray byte is U+DC80 + byte, as Python 3
+ * reads it. */
+static void test_pstats__write_name_not_utf8(void **state)
+{
+    pk_buf out = PK_BUF_INIT;
+    pk_error err = PK_ERROR_INIT;
+    pk_profile *p, *back;
+    static const char raw[] = "latin1\xe9.py";
+
+    (void)state;
+    assert_int_equal(pk_profile_new(&p), PK_OK);
+    add_func(p, raw, 1, "f", 0, 1, 1, 0.0, 0.0);
+    assert_int_equal(pk_pstats__write(&out, p, 2, &err), PK_OK);
+    assert_true(has_bytes(&out, "s\x0a\x00\x00\x00latin1\xe9.py", 15) ||
+                has_bytes(&out, "\xf3\x0a\x00\x00\x00latin1\xe9.py", 15));
+    back = read_ok(out.data, out.len);
+    func(back, "latin1\xed\xb3\xa9.py", 1, "f");
+    pk_profile_free(back);
+    pk_profile_free(p);
+    pk_buf_dispose(&out);
 }
 
 static void test_pstats__write_bad_version(void **state)
@@ -1776,6 +1838,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_pstats__samples_parse),
+        cmocka_unit_test(test_pstats__py2_bytes_not_utf8),
         cmocka_unit_test(test_pstats__tiny_py311_values),
         cmocka_unit_test(test_pstats__tiny_py27_values),
         cmocka_unit_test(test_pstats__pyprofile_code_key),
@@ -1804,6 +1867,7 @@ int main(void)
         cmocka_unit_test(test_pstats__write_v2_bytes),
         cmocka_unit_test(test_pstats__write_v4_bytes),
         cmocka_unit_test(test_pstats__write_odd_values),
+        cmocka_unit_test(test_pstats__write_name_not_utf8),
         cmocka_unit_test(test_pstats__write_bad_version),
         cmocka_unit_test(test_pstats__add_samples),
         cmocka_unit_test(test_pstats__add_caller_only),

@@ -418,7 +418,20 @@ def pstats_cases(tool):
     return exp
 
 
+def undecodable_name_case(tool):
+    """Python 2 and 3 profiles of a file name that is not UTF-8 name it alike
+    (raw byte in one, surrogate in the other), and text shows the byte."""
+    u27, u311 = [os.path.join(ROOT, "samples", "pstats", "undecodable_name_cprofile_py%s.pstats" % v)
+                 for v in ("2.7.18", "3.11.7")]
+    rc, out, err = run(tool, ["--exact", u27, u311])
+    rows = [line for line in out.splitlines() if line.endswith(":1(lat_func)")]
+    check("undecodable file name: one row for both files, printed as its byte",
+          rc == 0 and len(rows) == 1 and rows[0].endswith(" lat\udce9n/latmod.py:1(lat_func)")
+          and " new " not in rows[0], "rc %d rows %r %s" % (rc, rows, err))
+
+
 def other_cases(tool):
+    undecodable_name_case(tool)
     v1, v2 = os.path.join(D, "diffapp_v1.lprof"), os.path.join(D, "diffapp_v2.lprof")
     demo = os.path.join(L, "lines_demo.lprof")
     demo_root = os.path.join(L, "lines_demo_rootpath.lprof")

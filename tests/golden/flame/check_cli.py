@@ -116,6 +116,18 @@ def main():
     r = run([tool, os.path.join(tmp, "missing.folded")])
     check(r.returncode == 2 and b"missing.folded: cannot open" in r.stderr, "missing input: exit 2")
 
+    # A pstats name with a byte Python 3 could not decode (a lone surrogate,
+    # which XML cannot hold): the SVG stays well-formed and shows the byte
+    # as Latin-1 reads it.
+    undecodable = os.path.join(ROOT, "samples", "pstats", "undecodable_name_cprofile_py3.11.7.pstats")
+    r = run([tool, undecodable])
+    try:
+        titles = frame_titles(svg_root(r.stdout))
+    except ET.ParseError as e:
+        titles = ["not well-formed: %s" % e]
+    check(r.returncode == 0 and any("lat\u00e9n/latmod.py" in t for t in titles),
+          "undecodable file name: well-formed SVG naming lat\u00e9n/latmod.py (%s)" % titles[:1])
+
     # The same picture from stdin, from gzip, from the file.
     ref = run([tool, stdlib]).stdout
     with open(stdlib, "rb") as f:
