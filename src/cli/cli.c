@@ -66,8 +66,9 @@ static void print_help(const pk_cli *cli)
            "    --version", "show the version and exit");
     if (cli->epilogue)
         printf("\n%s", cli->epilogue);
-    printf("\nExit status: 0 ok, 1 a check failed, 2 usage or input error,\n"
-           "3 I/O or internal error.\n");
+    /* Only prof-diff exits 1 (a --fail-on rule): its epilogue says so. */
+    if (!cli->epilogue || !strstr(cli->epilogue, "Exit status:"))
+        printf("\nExit status: 0 ok, 2 usage or input error, 3 I/O or internal error.\n");
 }
 
 /* Builds the getopt tables from the option table (once per process). */

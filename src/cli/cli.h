@@ -37,7 +37,8 @@ typedef struct pk_cli {
     const char *usage;     /* "[OPTION]... FILE..." */
     const char *summary;   /* one line under the usage */
     const pk_opt *opts;    /* ends with a zeroed entry */
-    const char *epilogue;  /* after the options in --help, or NULL */
+    const char *epilogue;  /* after the options in --help, or NULL; a line
+                            * "Exit status: ..." in it replaces the usual one */
 } pk_cli;
 
 /*

@@ -54,7 +54,8 @@ static const pk_cli cli = {
     "memory); '+10%' fails on an increase of more than 10% of BEFORE, '+5ms' on\n"
     "more than 5 ms, '-N' on a decrease. Rows without a BEFORE value have no\n"
     "percent and fail only absolute rules. --min-delta also limits the rules.\n"
-    "Exit status: 0 ok, 1 a rule was breached, 2 bad options or input, 3 I/O error.\n",
+    "\nExit status: 0 ok, 1 a --fail-on rule was breached, 2 usage or input error,\n"
+    "3 I/O or internal error.\n",
 };
 
 typedef enum out_format { OUT_TEXT, OUT_MARKDOWN, OUT_CSV, OUT_JSON } out_format;
