@@ -1169,24 +1169,35 @@ size_t pk_marshal__utf8_seq(const uint8_t *s, size_t n)
     return len;
 }
 
-bool pk_marshal__utf8_ok(const uint8_t *s, size_t n)
+/* A sequence's length as utf8_seq has it; for file text, an encoded
+ * U+DC80..U+DCFF (ED B2|B3 xx) is no sequence: see append_file_text. */
+static size_t seq_len(const uint8_t *s, size_t n, bool file_text)
+{
+    size_t len = pk_marshal__utf8_seq(s, n);
+
+    if (file_text && len == 3 && s[0] == 0xed && (s[1] == 0xb2 || s[1] == 0xb3))
+        return 0;
+    return len;
+}
+
+static bool text_ok(const uint8_t *s, size_t n, bool file_text)
 {
     size_t i = ascii_prefix(s, n), len;
 
     for (; i < n; i += len) {
-        len = pk_marshal__utf8_seq(s + i, n - i);
+        len = seq_len(s + i, n - i, file_text);
         if (len == 0)
             return false;
     }
     return true;
 }
 
-void pk_marshal__append_escaped(pk_buf *b, const uint8_t *s, size_t n)
+static void append_escaped(pk_buf *b, const uint8_t *s, size_t n, bool file_text)
 {
     size_t i = 0, len;
 
     while (i < n) {
-        len = pk_marshal__utf8_seq(s + i, n - i);
+        len = seq_len(s + i, n - i, file_text);
         if (len) {
             pk_buf_append(b, s + i, len);
             i += len;
@@ -1197,6 +1208,26 @@ void pk_marshal__append_escaped(pk_buf *b, const uint8_t *s, size_t n)
         pk_buf_byte(b, (uint8_t)(0x80 | (s[i] & 0x3f)));
         i++;
     }
+}
+
+bool pk_marshal__utf8_ok(const uint8_t *s, size_t n)
+{
+    return text_ok(s, n, false);
+}
+
+void pk_marshal__append_escaped(pk_buf *b, const uint8_t *s, size_t n)
+{
+    append_escaped(b, s, n, false);
+}
+
+bool pk_marshal__file_text_ok(const uint8_t *s, size_t n)
+{
+    return text_ok(s, n, true);
+}
+
+void pk_marshal__append_file_text(pk_buf *b, const uint8_t *s, size_t n)
+{
+    append_escaped(b, s, n, true);
 }
 
 bool pk_marshal__w_str(pk_buf *b, const char *s, size_t len, int version,

@@ -195,6 +195,15 @@ bool pk_marshal__utf8_ok(const uint8_t *s, size_t n);
  * so a name reads the same from every file, whoever wrote its bytes. */
 void pk_marshal__append_escaped(pk_buf *b, const uint8_t *s, size_t n);
 
+/* The same for bytes of a text file that a writer made with
+ * pk_buf_append_py_text (callgrind names), which wrote each encoded
+ * U+DC80..U+DCFF as its byte: here such an encoded surrogate is three
+ * stray bytes, as Python's strict decoder takes it. Reading what was
+ * written then gives back the same name; had it been kept, the byte it
+ * stood for and its neighbours could come back as another character. */
+bool pk_marshal__file_text_ok(const uint8_t *s, size_t n);
+void pk_marshal__append_file_text(pk_buf *b, const uint8_t *s, size_t n);
+
 /*
  * A string, typed the way the target version reads it best: version 2
  * writes 'u'; version 4 writes 'z'/'a' for ASCII and 'u' otherwise. Bytes
