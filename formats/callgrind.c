@@ -41,7 +41,7 @@
 #include "alloc.h"
 #include "hashidx.h"
 #include "lines.h"
-#include "marshal.h"
+#include "utf8.h"
 
 #define FORMAT "callgrind"
 /* Costs and their sums stay at or below 2^63, so every one of them is a
@@ -293,15 +293,15 @@ static int add_call(reader *r, uint64_t count, uint64_t incl)
 /* Interns a name; bytes that are not UTF-8 become U+DC80 + byte, as the
  * pstats reader keeps them, so that what the callgrind writer wrote for
  * such a name (the byte itself) reads back as the same name (see
- * pk_marshal__append_file_text). */
+ * pk_utf8_append_file_text). */
 static int intern_name(pk_str *out, reader *r, pk_span s)
 {
     const uint8_t *u = (const uint8_t *)s.p;
 
-    if (pk_marshal__file_text_ok(u, s.len))
+    if (pk_utf8_file_text_ok(u, s.len))
         return pk_profile_intern(out, r->p, s.p, s.len) == PK_OK ? PK_OK : PK_ENOMEM;
     r->text.len = 0;
-    pk_marshal__append_file_text(&r->text, u, s.len);
+    pk_utf8_append_file_text(&r->text, u, s.len);
     if (r->text.failed)
         return PK_ENOMEM;
     return pk_profile_intern(out, r->p, (const char *)r->text.data, r->text.len) == PK_OK

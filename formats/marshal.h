@@ -180,30 +180,6 @@ void pk_marshal__w_int(pk_buf *b, int64_t v);
 /* 'g': IEEE-754 double, little-endian. */
 void pk_marshal__w_float(pk_buf *b, double v);
 
-/* The length of the UTF-8 sequence s starts with (n > 0 bytes), as
- * Python's surrogatepass decoder reads it: well-formed, shortest form, up
- * to U+10FFFF, encoded surrogates (ED A0..BF xx) allowed; 0 when s[0]
- * does not start one. */
-size_t pk_marshal__utf8_seq(const uint8_t *s, size_t n);
-
-/* True when all n bytes at s are such sequences. */
-bool pk_marshal__utf8_ok(const uint8_t *s, size_t n);
-
-/* Appends the n bytes at s as name text: such sequences as they are, and
- * each other byte as U+DC80 + byte (encoded ED B2|B3 xx), as Python 3
- * decodes a name it cannot (surrogateescape). Readers keep names that way,
- * so a name reads the same from every file, whoever wrote its bytes. */
-void pk_marshal__append_escaped(pk_buf *b, const uint8_t *s, size_t n);
-
-/* The same for bytes of a text file that a writer made with
- * pk_buf_append_py_text (callgrind names), which wrote each encoded
- * U+DC80..U+DCFF as its byte: here such an encoded surrogate is three
- * stray bytes, as Python's strict decoder takes it. Reading what was
- * written then gives back the same name; had it been kept, the byte it
- * stood for and its neighbours could come back as another character. */
-bool pk_marshal__file_text_ok(const uint8_t *s, size_t n);
-void pk_marshal__append_file_text(pk_buf *b, const uint8_t *s, size_t n);
-
 /*
  * A string, typed the way the target version reads it best: version 2
  * writes 'u'; version 4 writes 'z'/'a' for ASCII and 'u' otherwise. Bytes

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "utf8.h"
 
 enum {
     OP_MARK = 0x28, OP_STOP = 0x2e, OP_POP = 0x30, OP_POP_MARK = 0x31, OP_DUP = 0x32,
@@ -128,53 +129,6 @@ bool pk_pickle__str_is(const pk_pval *v, const char *s)
     size_t len = strlen(s);
     return (v->kind == PK_P_STR || v->kind == PK_P_BSTR) && v->n == len &&
            (len == 0 || memcmp(v->u.s, s, len) == 0);
-}
-
-/* ---- UTF-8 ---- */
-
-/* Length of the well-formed sequence starting at s (n bytes left), or 0. */
-static size_t utf8_seq(const uint8_t *s, size_t n)
-{
-    uint8_t c = s[0], lo = 0x80, hi = 0xbf;
-    size_t len, i;
-
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xc2 && c <= 0xdf)
-        len = 2;
-    else if (c >= 0xe0 && c <= 0xef)
-        len = 3;
-    else if (c >= 0xf0 && c <= 0xf4)
-        len = 4;
-    else
-        return 0;
-    /* Shortest form and the U+10FFFF ceiling; surrogates (ED A0-BF) pass. */
-    if (c == 0xe0)
-        lo = 0xa0;
-    else if (c == 0xf0)
-        lo = 0x90;
-    else if (c == 0xf4)
-        hi = 0x8f;
-    if (len > n || s[1] < lo || s[1] > hi)
-        return 0;
-    for (i = 2; i < len; i++) {
-        if (s[i] < 0x80 || s[i] > 0xbf)
-            return 0;
-    }
-    return len;
-}
-
-bool pk_pickle__utf8_ok(const uint8_t *s, size_t n)
-{
-    size_t i = 0;
-
-    while (i < n) {
-        size_t k = utf8_seq(s + i, n - i);
-        if (k == 0)
-            return false;
-        i += k;
-    }
-    return true;
 }
 
 /* ---- the tables ---- */
@@ -329,7 +283,7 @@ static bool push_bytes(pk_pickle *pk, uint8_t kind, size_t at, uint64_t n, const
     s = pk_rd_view(&pk->rd, at, (size_t)n, what);
     if (!s)
         return false;
-    if (kind == PK_P_STR && !pk_pickle__utf8_ok(s, (size_t)n))
+    if (kind == PK_P_STR && !pk_utf8_ok(s, (size_t)n))
         return pk_pickle__fail(pk, PK_EFORMAT, at, "%s is not valid UTF-8", what);
     memset(&v, 0, sizeof v);
     v.kind = kind;

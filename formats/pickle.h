@@ -157,11 +157,6 @@ bool pk_pickle__fail(pk_pickle *pk, int code, size_t at, const char *fmt, ...)
 #endif
     ;
 
-/* True when the n bytes at s are UTF-8 as Python's "surrogatepass"
- * decoder reads it: well-formed, shortest form, up to U+10FFFF, lone
- * surrogates (ED A0-BF xx) allowed. */
-bool pk_pickle__utf8_ok(const uint8_t *s, size_t n);
-
 /* ---- writing ---- */
 
 /*
@@ -197,7 +192,7 @@ void pk_pickle__w_float(pk_pwriter *w, double v);
 
 /*
  * A string: SHORT_BINUNICODE or BINUNICODE when the bytes are UTF-8 (as
- * pk_pickle__utf8_ok() accepts), else SHORT_BINSTRING or BINSTRING, the
+ * pk_utf8_ok() accepts), else SHORT_BINSTRING or BINSTRING, the
  * Python 2 str a non-UTF-8 name came from. Returns false (nothing
  * written) when len does not fit a 32-bit length.
  */

@@ -6,6 +6,7 @@
  * FRAME header), with CPython's choice of opcode for each int and string.
  */
 #include "pickle.h"
+#include "utf8.h"
 
 #include <string.h>
 
@@ -143,7 +144,7 @@ void pk_pickle__w_float(pk_pwriter *w, double v)
 
 bool pk_pickle__w_str(pk_pwriter *w, const void *s, size_t len)
 {
-    bool text = pk_pickle__utf8_ok(s, len);
+    bool text = pk_utf8_ok(s, len);
     uint8_t head[5];
     size_t i;
 

@@ -23,6 +23,7 @@
 #include "alloc.h"
 #include "marshal.h"
 #include "name_memo.h"
+#include "utf8.h"
 
 static const char FORMAT_NAME[] = "pstats";
 
@@ -157,7 +158,7 @@ static void append_text(pk_buf *b, const pk_mval *v)
     uint32_t i;
 
     if (!is_latin1_type(v->code)) {
-        pk_marshal__append_escaped(b, v->u.s, v->n);
+        pk_utf8_append_escaped(b, v->u.s, v->n);
         return;
     }
     for (i = 0; i < v->n; i++) {
@@ -187,7 +188,7 @@ static bool needs_rewrite(const pk_mval *v)
         high |= v->u.s[i];
     if ((high & 0x8080808080808080ull) == 0)
         return false;
-    return is_latin1_type(v->code) || !pk_marshal__utf8_ok(v->u.s, v->n);
+    return is_latin1_type(v->code) || !pk_utf8_ok(v->u.s, v->n);
 }
 
 static bool intern_text(pk_str *out, reader *r, size_t at)

@@ -68,20 +68,29 @@ bool pk_escaped_byte(const char *s, size_t n, uint8_t *byte)
     return true;
 }
 
+size_t pk_py_text_run(const char *s, size_t n, uint8_t *byte)
+{
+    const char *end = s + n, *e = s;
+
+    while ((e = memchr(e, 0xed, (size_t)(end - e))) != NULL) {
+        if (pk_escaped_byte(e, (size_t)(end - e), byte))
+            return (size_t)(e - s);
+        e++;
+    }
+    return n;
+}
+
 void pk_buf_append_py_text(pk_buf *b, const char *s, size_t n)
 {
-    const char *end = s + n, *run = s, *e;
     uint8_t byte;
 
-    while ((e = memchr(run, 0xed, (size_t)(end - run))) != NULL) {
-        if (!pk_escaped_byte(e, (size_t)(end - e), &byte)) {
-            pk_buf_append(b, run, (size_t)(e - run) + 1);
-            run = e + 1;
-            continue;
-        }
-        pk_buf_append(b, run, (size_t)(e - run));
+    for (;;) {
+        size_t run = pk_py_text_run(s, n, &byte);
+        pk_buf_append(b, s, run);
+        if (run == n)
+            return;
         pk_buf_byte(b, byte);
-        run = e + 3;
+        s += run + 3;
+        n -= run + 3;
     }
-    pk_buf_append(b, run, (size_t)(end - run));
 }

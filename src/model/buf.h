@@ -29,6 +29,10 @@ void pk_buf_dispose(pk_buf *b);
  * bytes at s start with one, stores the byte in *byte and returns true. */
 bool pk_escaped_byte(const char *s, size_t n, uint8_t *byte);
 
+/* The length of the text before the first such surrogate in the n bytes
+ * at s (its byte then in *byte; it takes 3 bytes), or n when none is. */
+size_t pk_py_text_run(const char *s, size_t n, uint8_t *byte);
+
 /* Appends n bytes of text as Python writes a str to a file opened with
  * errors="surrogateescape": each such surrogate as its byte again. */
 void pk_buf_append_py_text(pk_buf *b, const char *s, size_t n);

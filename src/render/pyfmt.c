@@ -87,20 +87,17 @@ void pk_print_py_str_repr(FILE *out, const char *s)
 /* Writes len bytes of s, each escaped byte (pk_escaped_byte) as itself. */
 static void put_py_text(FILE *out, const char *s, size_t len)
 {
-    const char *end = s + len, *run = s, *e;
     uint8_t byte;
 
-    while ((e = memchr(run, 0xed, (size_t)(end - run))) != NULL) {
-        if (!pk_escaped_byte(e, (size_t)(end - e), &byte)) {
-            fwrite(run, 1, (size_t)(e - run) + 1, out);
-            run = e + 1;
-            continue;
-        }
-        fwrite(run, 1, (size_t)(e - run), out);
+    for (;;) {
+        size_t run = pk_py_text_run(s, len, &byte);
+        fwrite(s, 1, run, out);
+        if (run == len)
+            return;
         fputc(byte, out);
-        run = e + 3;
+        s += run + 3;
+        len -= run + 3;
     }
-    fwrite(run, 1, (size_t)(end - run), out);
 }
 
 void pk_print_py_text(FILE *out, const char *s)

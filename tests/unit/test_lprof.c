@@ -28,6 +28,7 @@
 #include "formats.h"
 #include "test_files.h"
 #include "pickle.h"
+#include "utf8.h"
 
 #define SAMPLE_DIR PK_SOURCE_ROOT "/samples/lprof"
 #define PROGRAM_DIR PK_SOURCE_ROOT "/samples/programs"
@@ -926,14 +927,14 @@ static void test_lprof__pickle_memo_aliases(void **state)
 static void test_lprof__utf8_rules(void **state)
 {
     (void)state;
-    assert_true(pk_pickle__utf8_ok((const uint8_t *)"abc", 3));
-    assert_true(pk_pickle__utf8_ok((const uint8_t *)"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80", 9));
-    assert_true(pk_pickle__utf8_ok((const uint8_t *)"\xed\xa0\x80", 3)); /* surrogatepass */
-    assert_false(pk_pickle__utf8_ok((const uint8_t *)"\xc0\x80", 2));    /* overlong */
-    assert_false(pk_pickle__utf8_ok((const uint8_t *)"\xe0\x80\x80", 3));
-    assert_false(pk_pickle__utf8_ok((const uint8_t *)"\xf4\x90\x80\x80", 4));
-    assert_false(pk_pickle__utf8_ok((const uint8_t *)"\xc3", 1));
-    assert_false(pk_pickle__utf8_ok((const uint8_t *)"\xff", 1));
+    assert_true(pk_utf8_ok((const uint8_t *)"abc", 3));
+    assert_true(pk_utf8_ok((const uint8_t *)"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80", 9));
+    assert_true(pk_utf8_ok((const uint8_t *)"\xed\xa0\x80", 3)); /* surrogatepass */
+    assert_false(pk_utf8_ok((const uint8_t *)"\xc0\x80", 2));    /* overlong */
+    assert_false(pk_utf8_ok((const uint8_t *)"\xe0\x80\x80", 3));
+    assert_false(pk_utf8_ok((const uint8_t *)"\xf4\x90\x80\x80", 4));
+    assert_false(pk_utf8_ok((const uint8_t *)"\xc3", 1));
+    assert_false(pk_utf8_ok((const uint8_t *)"\xff", 1));
 }
 
 /* ======================================================================
